@@ -1,0 +1,64 @@
+#!/bin/bash
+# Boot the built kernel with the initramfs in QEMU and wait for the guest to
+# finish.  Usage: boot.sh [MODE] [extra kernel args...]
+#   MODE suite (default): run tests/suites;  boot: just boot and power off.
+# Console (kernel log) -> $OUT/console.log; test output -> $OUT/results.log.
+# SHOW=1 also streams the console to the terminal.
+. "$(dirname "$0")/lib.sh"
+
+mode=${1:-suite}
+shift || true
+kernel=$BUILD/arch/x86/boot/bzImage
+initrd=$OUT/initramfs.cpio.gz
+[ -f "$kernel" ] || die "no kernel at ${kernel#"$TOP"/} (run: make kernel)"
+[ -f "$initrd" ] || die "no initramfs at ${initrd#"$TOP"/} (run: make guest)"
+limit=${BOOT_TIMEOUT:-900}
+
+if [ -w /dev/kvm ]; then
+	accel=(-accel kvm -cpu host)
+else
+	accel=(-accel tcg -cpu max)
+fi
+bios=()
+[ -f /usr/share/qemu/qboot.rom ] && bios=(-bios /usr/share/qemu/qboot.rom)
+
+# 4 GiB: QEMU maps 3 GiB below 4G and 1 GiB above.  512 MiB of the latter
+# is reserved (memmap=) and handed to test_hmm as the "special purpose
+# memory" of its two DEVICE_COHERENT devices; 128 huge pages for hugetlb.
+args="console=ttyS0 panic=-1 oops=panic numa=fake=2 transparent_hugepage=madvise"
+args="$args memmap=512M\$0x100000000 test_hmm.spm_addr_dev0=0x100000000"
+args="$args test_hmm.spm_addr_dev1=0x110000000 hugepages=128"
+args="$args hung_task_timeout_secs=60 softlockup_panic=0 mnt.mode=$mode $*"
+
+console=$OUT/console.log
+results=$OUT/results.log
+rm -f "$console" "$results"
+: >"$console"
+: >"$results"
+
+step "Booting the kernel in QEMU (${accel[1]}, 2 vCPUs, 2 NUMA nodes, mode $mode, limit ${limit}s)"
+t0=$SECONDS
+timeout --foreground -k 5 "$limit" qemu-system-x86_64 "${accel[@]}" "${bios[@]}" \
+	-smp 2 -m 4G -display none -monitor none -no-reboot \
+	-kernel "$kernel" -initrd "$initrd" -append "$args" \
+	-serial "file:$console" -serial "file:$results" &
+qpid=$!
+if [ "${SHOW:-0}" = 1 ]; then
+	tail -n +1 -f "$console" --pid=$qpid &
+fi
+last=
+while kill -0 $qpid 2>/dev/null; do
+	sleep 1
+	l=$(grep -a '^@@ exit' "$results" | tail -n 1 || true)
+	if [ -n "$l" ] && [ "$l" != "$last" ]; then
+		info "[guest $((SECONDS - t0))s] ${l#@@ exit }"
+		last=$l
+	fi
+done
+rc=0
+wait $qpid || rc=$?
+info "QEMU exited ($rc) after $((SECONDS - t0))s"
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	echo "@@ timeout ${limit}s" >>"$results"
+fi
+exit 0

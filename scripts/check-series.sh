@@ -1,0 +1,104 @@
+#!/bin/bash
+# Static checks on the series, as TAP lines on stdout (details on stderr):
+# the cover letter, authorship, checkpatch --strict on every patch, and
+# sparse (C=2), W=1 and kernel-doc on the files the series touches,
+# compared with the same files at base.
+. "$(dirname "$0")/lib.sh"
+
+n=0
+ok()   { n=$((n + 1)); echo "ok $n $1${2:+ # SKIP $2}"; }
+fail() { n=$((n + 1)); echo "not ok $n $1 # $2"; }
+git_t() { git -C "$TREE" "$@"; }
+mapfile -t patches < <(series_patches)
+
+# Cover letter
+cover=$TOP/patches/0000-cover-letter.patch
+if [ ! -f "$cover" ]; then
+	fail "series: cover letter" "patches/0000-cover-letter.patch is missing"
+elif ! grep -q "^Subject: \[PATCH 0/${#patches[@]}\] " "$cover"; then
+	fail "series: cover letter" "its subject does not say [PATCH 0/${#patches[@]}] (run: make export)"
+elif ! grep -q "$BASE_VERSION" "$cover"; then
+	fail "series: cover letter" "it does not name the base, $BASE_PKG $BASE_VERSION"
+else
+	ok "series: cover letter names the series size and the base"
+fi
+
+# Authorship and checkpatch, per patch
+exc=$TOP/config/checkpatch-exceptions
+for p in "${patches[@]}"; do
+	name=$(basename "$p")
+	if ! grep -qx "From: $IDENTITY" "$p" || ! grep -qx "Signed-off-by: $IDENTITY" "$p"; then
+		fail "series: $name: author and Signed-off-by" "must both be $IDENTITY"
+	else
+		ok "series: $name: author and Signed-off-by"
+	fi
+	ignore=$(awk -v n="$name" '!/^#/ && NF >= 3 && n ~ $1 { printf "%s,", $2 }' "$exc" 2>/dev/null)
+	out=$(cd "$TREE" && scripts/checkpatch.pl --strict --quiet --no-summary --show-types \
+		${ignore:+--ignore "${ignore%,}"} "$p" 2>&1) || true
+	if [ -n "$out" ]; then
+		printf '%s\n' "$out" | sed "s|^|    $name: |" >&2
+		fail "checks: checkpatch --strict: $name" "$(printf '%s\n' "$out" | grep -cE '^(ERROR|WARNING|CHECK)') report(s)"
+	else
+		ok "checks: checkpatch --strict: $name${ignore:+ (exceptions: ${ignore%,})}"
+	fi
+done
+
+# sparse, W=1 and kernel-doc on the touched files: new warnings only.
+mapfile -t cfiles < <(git_t diff --name-only --diff-filter=AM base..HEAD -- '*.c' | grep -v '^tools/' || true)
+mapfile -t hfiles < <(git_t diff --name-only --diff-filter=AM base..HEAD -- '*.h' | grep -v '^tools/' || true)
+
+# normalise: drop line and column numbers so that moved code compares equal
+norm() { sed -E 's/:[0-9]+(:[0-9]+)?:/:/' | grep -E 'warning|error' | LC_ALL=C sort; }
+
+objs=()
+for f in "${cfiles[@]}"; do
+	o=${f%.c}.o
+	[ -f "$BUILD/$o" ] && objs+=("$o")
+done
+if ((${#objs[@]} == 0)); then
+	ok "checks: sparse and W=1 on touched files" "the series touches no C file built in this config"
+else
+	# The base side: a worktree at base with its own build directory.
+	bt=$WORK/base-tree bb=$WORK/base-build
+	if [ ! -d "$bt" ]; then
+		git_t worktree prune
+		git_t worktree add -q --detach "$bt" base
+	fi
+	mkdir -p "$bb"
+	cp "$BUILD/.config" "$bb/.config"
+	make -s -C "$bt" O="$bb" CC="ccache gcc" olddefconfig prepare -j"$JOBS" >/dev/null 2>&1 ||
+		die "could not prepare the base tree for sparse"
+	check() { # tree build objs...
+		local t=$1 b=$2
+		shift 2
+		touch "$@" 2>/dev/null || true
+		make -C "$t" O="$b" CC="ccache gcc" C=2 W=1 -j"$JOBS" "$@" 2>&1 | norm
+	}
+	new_objs=()
+	for o in "${objs[@]}"; do [ -f "$bt/${o%.o}.c" ] && new_objs+=("$o"); done
+	after=$(check "$TREE" "$BUILD" "${objs[@]}")
+	before=$( ((${#new_objs[@]})) && check "$bt" "$bb" "${new_objs[@]}" || true)
+	added=$(comm -23 <(printf '%s\n' "$after") <(printf '%s\n' "$before") | grep . || true)
+	if [ -n "$added" ]; then
+		printf '%s\n' "$added" | sed 's/^/    new: /' >&2
+		fail "checks: sparse and W=1 on ${#objs[@]} touched files" "$(printf '%s\n' "$added" | wc -l) new warning(s)"
+	else
+		ok "checks: sparse and W=1 on ${#objs[@]} touched files: nothing new"
+	fi
+fi
+
+if ((${#hfiles[@]} + ${#cfiles[@]} == 0)); then
+	ok "checks: kernel-doc on touched files" "the series touches no C source or header"
+else
+	kd=$( (cd "$TREE" && scripts/kernel-doc -none -Wall "${hfiles[@]}" "${cfiles[@]}" 2>&1) | norm || true)
+	kdb=$( (cd "$TREE" && for f in "${hfiles[@]}" "${cfiles[@]}"; do
+		git show "base:$f" >/tmp/kd.$$ 2>/dev/null && scripts/kernel-doc -none -Wall /tmp/kd.$$ 2>&1 | sed "s|/tmp/kd.$$|$f|"
+	done; rm -f /tmp/kd.$$) | norm || true)
+	added=$(comm -23 <(printf '%s\n' "$kd") <(printf '%s\n' "$kdb") | grep . || true)
+	if [ -n "$added" ]; then
+		printf '%s\n' "$added" | sed 's/^/    new: /' >&2
+		fail "checks: kernel-doc on touched files" "$(printf '%s\n' "$added" | wc -l) new warning(s)"
+	else
+		ok "checks: kernel-doc on $((${#hfiles[@]} + ${#cfiles[@]})) touched files: nothing new"
+	fi
+fi

@@ -1,0 +1,49 @@
+#!/bin/bash
+# Install what the harness needs from Debian's packages.  Fast when all is
+# there already; names every missing package otherwise.
+. "$(dirname "$0")/lib.sh"
+
+PKGS="build-essential git flex bison bc libelf-dev libssl-dev cpio xz-utils
+ccache coccinelle sparse qemu-system-x86 busybox-static libnuma-dev perl
+python3 rsync"
+
+installed_version() {
+	dpkg-query -W -f='${db:Status-Abbrev}${Version}' "$1" 2>/dev/null |
+		sed -n 's/^ii *//p'
+}
+
+missing=
+for p in $PKGS; do
+	[ -n "$(installed_version "$p")" ] || missing="$missing $p"
+done
+have_src=$(installed_version "$BASE_PKG")
+
+[ -z "$missing" ] && [ "$have_src" = "$BASE_VERSION" ] && exit 0
+
+step "Installing packages:${missing:+$missing}${have_src:+}"
+if [ "$(id -u)" != 0 ]; then
+	die "missing packages:$missing ${have_src:-$BASE_PKG=$BASE_VERSION}; run as root or: apt-get install$missing $BASE_PKG=$BASE_VERSION"
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null || die "apt-get update failed"
+
+src="$BASE_PKG=$BASE_VERSION"
+if ! apt-cache madison "$BASE_PKG" | awk -F'|' '{gsub(/ /,"",$2); print $2}' |
+	grep -qx "$BASE_VERSION"; then
+	newest=$(apt-cache madison "$BASE_PKG" | awk -F'|' '{gsub(/ /,"",$2); print $2}' |
+		sort -V | tail -n 1)
+	[ -n "$newest" ] || die "no $BASE_PKG package in the configured archives"
+	warn "$BASE_PKG $BASE_VERSION is not served here; using $newest instead."
+	warn "The series is tested against $BASE_VERSION; results on $newest may differ."
+	src="$BASE_PKG=$newest"
+fi
+if [ -n "$have_src" ] && [ "$src" = "$BASE_PKG=$have_src" ]; then
+	src=
+fi
+
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing $src >"$WORK/apt.log" 2>&1 || {
+	tail -n 20 "$WORK/apt.log" >&2
+	die "apt-get install failed for:$missing $src (log: work/apt.log)"
+}
+info "installed:$missing $src"

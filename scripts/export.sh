@@ -1,0 +1,67 @@
+#!/bin/bash
+# Write base..HEAD of work/linux to patches/ in a stable form, and refresh
+# the cover letter's subject count, shortlog and diffstat (its text is kept).
+. "$(dirname "$0")/lib.sh"
+
+[ -d "$TREE/.git" ] || die "no work/linux (run: make tree)"
+git_t() { git -C "$TREE" "$@"; }
+[ -z "$(git_t status --porcelain --untracked-files=no)" ] ||
+	die "work/linux has uncommitted changes; commit them first"
+
+n=$(git_t rev-list --count base..HEAD)
+cover=$TOP/patches/0000-cover-letter.patch
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Stable output: zero From hashes, no signature, fixed abbreviation, and no
+# base-commit line (the base is named in the cover letter).
+if [ "$n" -gt 0 ]; then
+	git_t -c core.abbrev=12 -c diff.noprefix=false format-patch -q \
+		--zero-commit --no-signature --no-base --thread=shallow \
+		--no-renames -o "$tmp" base..HEAD
+fi
+for p in "$tmp"/*.patch; do
+	[ -e "$p" ] || continue
+	grep -q '^Signed-off-by: '"$IDENTITY"'$' "$p" ||
+		die "$(basename "$p") lacks 'Signed-off-by: $IDENTITY'"
+	grep -q '^From: '"$IDENTITY"'$' "$p" ||
+		die "$(basename "$p") is not authored by $IDENTITY"
+done
+
+# Cover letter: keep the hand-written text between the headers and the
+# shortlog; regenerate everything else.
+body=$tmp/body
+if [ -f "$cover" ]; then
+	awk -v who="$IDENT_NAME" '
+		hdr && /^$/ { hdr = 0; next }
+		BEGIN { hdr = 1 }
+		hdr { next }
+		index($0, who " (") == 1 { exit }
+		{ print }' "$cover" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$body"
+	subject=$(sed -n 's/^Subject: \[PATCH [0-9]*\/[0-9]*\] //p' "$cover")
+	date=$(sed -n 's/^Date: //p' "$cover" | head -n 1)
+else
+	printf '%s\n' "*** describe the series ***" >"$body"
+	subject="*** SUBJECT ***"
+	date=$(date -R)
+fi
+{
+	echo "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001"
+	echo "From: $IDENTITY"
+	echo "Date: $date"
+	echo "Subject: [PATCH 0/$n] $subject"
+	echo
+	cat "$body"
+	echo
+	if [ "$n" -gt 0 ]; then
+		git_t shortlog base..HEAD | sed -e '${/^$/d}'
+		echo
+		git_t diff --stat=72 --summary base..HEAD
+		echo
+	fi
+} >"$tmp/0000-cover-letter.patch"
+
+rm -f "$TOP"/patches/[0-9][0-9][0-9][0-9]-*.patch
+mkdir -p "$TOP/patches"
+cp "$tmp"/*.patch "$TOP/patches/"
+info "exported $n patches and the cover letter to patches/"

@@ -1,0 +1,62 @@
+#!/bin/bash
+# Build the guest: static test programs and a busybox initramfs.
+# Programs are rebuilt only when their sources or the uapi headers change.
+. "$(dirname "$0")/lib.sh"
+
+[ -f "$BUILD/hdr/.stamp" ] || die "no installed headers in ${BUILD#"$TOP"/}/hdr (run: make kernel)"
+BIN=$OUT/bin
+mkdir -p "$BIN"
+MM=$TREE/tools/testing/selftests/mm
+# The project's own programs see only the installed uapi headers; the
+# upstream selftests also need the tree (kselftest headers, tools uapi).
+OWN_CFLAGS="-static -O2 -Wall -Wextra -isystem $BUILD/hdr/include"
+SELFTEST_CFLAGS="-fmacro-prefix-map=$MM/= -static -O2 -Wall -U_FORTIFY_SOURCE -isystem $BUILD/hdr/include -I$TREE -I$TREE/tools/include/uapi -I$TREE/tools/testing/selftests"
+CFLAGS=$SELFTEST_CFLAGS
+
+# build NAME LIBS SRC...: compile SRC into $BIN/NAME when out of date
+build() {
+	local name=$1 libs=$2 s
+	shift 2
+	local bin=$BIN/$name stale=0
+	local flags="$CFLAGS $libs"
+	[ -f "$bin" ] || stale=1
+	[ "$(cat "$bin.flags" 2>/dev/null)" = "$flags" ] || stale=1
+	for s in "$@" "$BUILD/hdr/.stamp"; do
+		[ "$s" -nt "$bin" ] && stale=1
+	done
+	((stale)) || return 0
+	info "cc $name"
+	# shellcheck disable=SC2086
+	(cd "$(dirname "$1")" && gcc $CFLAGS -o "$bin" "$@" $libs -lrt -lpthread -lm) \
+		>"$OUT/cc-$name.log" 2>&1 || {
+		cat "$OUT/cc-$name.log" >&2
+		die "could not build the guest program $name"
+	}
+	echo "$flags" >"$bin.flags"
+}
+
+step "Building guest programs"
+CFLAGS=$OWN_CFLAGS build kvm-smoke "" "$TOP/tests/guest/kvm-smoke.c"
+build hmm-tests "" "$MM/hmm-tests.c" "$MM/vm_util.c"
+# mm selftests for the paths that send invalidations
+U="$MM/vm_util.c $MM/thp_settings.c"
+for t in soft-dirty mkdirty ksm_functional_tests pagemap_ioctl mrelease_test \
+	mremap_test madv_populate; do
+	# shellcheck disable=SC2086
+	build "$t" "" "$MM/$t.c" $U
+done
+# shellcheck disable=SC2086
+build uffd-unit-tests "" "$MM/uffd-unit-tests.c" "$MM/uffd-common.c" $U
+# shellcheck disable=SC2086
+build migration "-lnuma" "$MM/migration.c" $U
+
+step "Packing the initramfs"
+root=$OUT/initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests}
+cp /bin/busybox "$root/bin/busybox"
+cp "$TOP/tests/guest/init" "$root/init"
+cp "$TOP/tests/suites" "$root/tests/suites"
+find "$BIN" -type f ! -name "*.flags" -exec cp {} "$root/tests/" \;
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$OUT/initramfs.cpio.gz"
+info "initramfs: $(du -h "$OUT/initramfs.cpio.gz" | cut -f1), $(find "$BIN" -type f ! -name "*.flags" | wc -l) programs"

@@ -1,0 +1,49 @@
+# shellcheck shell=bash
+# Common settings and helpers for the harness scripts.  Sourced, not run.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WORK=${WORK:-$TOP/work}
+TREE=$WORK/linux
+BUILD=${BUILD:-$WORK/build}
+OUT=${OUT:-$WORK/out}
+mkdir -p "$WORK"
+JOBS=${JOBS:-$(nproc)}
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+# shellcheck source=../config/base
+. "$TOP/config/base"
+IDENTITY=$(cat "$TOP/config/identity")
+IDENT_NAME=${IDENTITY% <*}
+IDENT_EMAIL=${IDENTITY##*<}
+IDENT_EMAIL=${IDENT_EMAIL%>}
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+info() { printf '    %s\n' "$*" >&2; }
+warn() { printf 'WARNING: %s\n' "$*" >&2; }
+die()  { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+# The patches of the series, in order, without the cover letter.
+series_patches() {
+	find "$TOP/patches" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
+		! -name '0000-cover-letter.patch' | LC_ALL=C sort
+}
+
+# Run a long command with its output in a log; print a progress line every
+# 30 s (the log's last line) and the elapsed time at the end.
+run_logged() {
+	local log=$1 label=$2
+	shift 2
+	local t0=$SECONDS rc=0
+	"$@" >"$log" 2>&1 &
+	local pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 2
+		if (((SECONDS - t0) % 30 < 2)) && ((SECONDS - t0 >= 30)); then
+			info "[$label $((SECONDS - t0))s] $(tail -n 1 "$log" | cut -c1-100)"
+			sleep 1
+		fi
+	done
+	wait "$pid" || rc=$?
+	info "[$label] finished in $((SECONDS - t0))s (log: ${log#"$TOP"/})"
+	return "$rc"
+}

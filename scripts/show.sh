@@ -1,0 +1,10 @@
+#!/bin/bash
+# Show what the guest did: its test output and the verdict.
+. "$(dirname "$0")/lib.sh"
+[ -f "$OUT/results.log" ] || die "no guest output yet (run: make run)"
+step "What the guest ran (work/out/results.log)"
+grep -a -vE '^#|^$' "$OUT/results.log" | sed 's/^/    /'
+step "Verdict"
+python3 "$TOP/tests/verdict.py" --tree "$TREE" --results "$OUT/results.log" \
+	--console "$OUT/console.log" --expected-skips "$TOP/tests/expected-skips" \
+	--expected-klog "$TOP/tests/expected-klog"

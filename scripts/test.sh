@@ -1,0 +1,47 @@
+#!/bin/bash
+# Every test: install what is missing, build the tree and the kernel, check
+# the series, build each patch on its own, boot the guest, run the suites,
+# and judge.  The last line is "N passed, N failed, N skipped".
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$OUT"
+host=$OUT/host.tap
+: >"$host"
+n=0
+t_ok()   { n=$((n + 1)); echo "ok $n $1${2:+ # SKIP $2}" >>"$host"; }
+t_fail() { n=$((n + 1)); echo "not ok $n $1 # $2" >>"$host"; }
+verdict() {
+	python3 "$TOP/tests/verdict.py" --tree "$TREE" --host "$host" "$@" \
+		--expected-skips "$TOP/tests/expected-skips" \
+		--expected-klog "$TOP/tests/expected-klog"
+}
+# A step that the rest depends on: on failure, judge what we have and stop.
+must() {
+	local name=$1
+	shift
+	if "$@"; then
+		t_ok "$name"
+	else
+		t_fail "$name" "see the error above"
+		verdict
+		exit 1
+	fi
+}
+
+t0=$SECONDS
+must "host: packages installed" "$TOP/scripts/deps.sh"
+must "series: applies to base with git am" "$TOP/scripts/tree.sh"
+must "kernel: builds (HEAD of the series)" "$TOP/scripts/kernel.sh"
+
+step "Checking the series (cover letter, authorship, checkpatch, sparse, W=1, kernel-doc)"
+"$TOP/scripts/check-series.sh" | while read -r l; do
+	echo "$l" | sed -E 's/^(not )?ok [0-9]+ //' | sed 's/^/    /' >&2
+	echo "$l" | sed -E "s/^((not )?ok) [0-9]+/\1 0/" >>"$host"
+done
+
+"$TOP/scripts/bisect.sh" >>"$host" || true
+
+must "guest: initramfs and test programs build" "$TOP/scripts/guest.sh"
+"$TOP/scripts/boot.sh" suite
+step "Verdict (total time $((SECONDS - t0))s)"
+verdict --results "$OUT/results.log" --console "$OUT/console.log"

@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn one test run into a verdict.
+
+Reads the host checks (TAP lines written by scripts/test.sh), the guest's
+test output (results.log: TAP framed by "@@" lines, see tests/guest/init),
+the KUnit results in the kernel log (through the tree's kunit.py parse) and
+the kernel log itself (any oops, BUG, WARNING, lockdep report or hung task
+fails the run).  Prints every failure with its context and ends with
+"N passed, N failed, N skipped".  Exit status 1 if anything failed.
+"""
+import argparse
+import fnmatch
+import json
+import os
+import re
+import subprocess
+import sys
+
+TAP = re.compile(r'^(not )?ok \d+ (.*?)(?:\s+#\s*(SKIP|TODO)\b\s*(.*))?$')
+PLAN = re.compile(r'^1\.\.(\d+)')
+# uffd-unit-tests prints "Testing <name>... done|skipped [reason: r]|failed [reason: r]"
+# and "Userfaults unit tests: pass=P, skip=S, fail=F (total=T)"; it is
+# read as TAP with the total as its plan.
+UFFD = re.compile(r'^Testing (.+?)\.\.\. (done|skipped|failed)(?: \[reason: (.*?)\]?)?$')
+UFFD_TOTAL = re.compile(r'^Userfaults unit tests: .*\(total=(\d+)\)')
+
+
+def uffd_to_tap(lines):
+    out, n = [], 0
+    for line in lines:
+        m = UFFD.match(line)
+        t = UFFD_TOTAL.match(line)
+        if m:
+            n += 1
+            if m.group(2) == 'done':
+                out.append('ok %d %s' % (n, m.group(1)))
+            elif m.group(2) == 'skipped':
+                out.append('ok %d %s # SKIP %s' % (n, m.group(1), m.group(3)))
+            else:
+                out.append('# %s' % line)
+                out.append('not ok %d %s' % (n, m.group(1)))
+        elif t:
+            out.insert(0, '1..%s' % t.group(1))
+        else:
+            out.append('# ' + line)
+    return out
+# What in the kernel log fails a run.
+KLOG_BAD = re.compile(
+    r'(BUG:|Oops|WARNING:|Kernel panic|general protection fault|'
+    r'possible (recursive|circular) locking|inconsistent lock state|'
+    r'suspicious RCU usage|lock held when returning|'
+    r'INFO: task .* blocked|soft lockup|hard LOCKUP|Call Trace:|'
+    r'UBSAN|KASAN|kernel BUG)')
+
+
+class Verdict:
+    def __init__(self):
+        self.passed, self.failed, self.skipped = [], [], []
+
+    def ok(self, name):
+        self.passed.append(name)
+
+    def fail(self, name, why, context=''):
+        self.failed.append((name, why, context))
+
+    def skip(self, name, why):
+        self.skipped.append((name, why))
+
+
+def load_expected(path):
+    """Lines: <suite> <test glob> <reason...>; '#' comments."""
+    rules = []
+    if path and os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if not line or line.startswith('#'):
+                    continue
+                suite, pattern, reason = (line.split(None, 2) + ['', ''])[:3]
+                rules.append((suite, pattern, reason))
+    return rules
+
+
+def expected(rules, suite, test):
+    for s, pattern, reason in rules:
+        if s == suite and fnmatch.fnmatchcase(test, pattern):
+            return reason or 'listed in tests/expected-skips'
+    return None
+
+
+def tap_lines(v, suite, lines, rules):
+    """Count the results of one TAP stream; return (results, plan)."""
+    plan, n = None, 0
+    for line in lines:
+        m = PLAN.match(line)
+        if m and plan is None:
+            plan = int(m.group(1))
+            continue
+        if line.startswith('Bail out!'):
+            v.fail(suite, line.strip())
+            continue
+        m = TAP.match(line)
+        if not m:
+            continue
+        n += 1
+        name = '%s: %s' % (suite, m.group(2))
+        if m.group(3) == 'SKIP':
+            why = expected(rules, suite, m.group(2))
+            if why:
+                v.skip(name, why)
+            else:
+                v.fail(name, 'unexpected skip: %s' % (m.group(4) or '?'))
+        elif m.group(1):
+            v.fail(name, 'failed', '\n'.join(context_of(lines, line)))
+        else:
+            v.ok(name)
+    return n, plan
+
+
+def context_of(lines, result_line, before=25):
+    """The diagnostic lines a kselftest printed before a failing result."""
+    i = lines.index(result_line)
+    ctx = []
+    for line in reversed(lines[max(0, i - before):i]):
+        if TAP.match(line):
+            break
+        ctx.append(line)
+    return list(reversed(ctx))
+
+
+def guest(v, results, rules):
+    if not os.path.exists(results):
+        v.fail('guest', 'no results file %s' % results)
+        return
+    with open(results, errors='replace') as f:
+        lines = [l.rstrip('\r\n') for l in f]
+    if not any(l.startswith('@@ boot') for l in lines):
+        v.fail('guest: boot', 'the guest never reached /init')
+        return
+    v.ok('guest: boot')
+    suite, body = None, []
+    for line in lines:
+        if line.startswith('@@ suite '):
+            suite, body = line.split()[2], []
+        elif line.startswith('@@ exit ') and suite:
+            rc = int(line.split()[3])
+            if suite == 'uffd-unit-tests':
+                body = uffd_to_tap(body)
+            n, plan = tap_lines(v, suite, body, rules)
+            if rc == 124:
+                v.fail(suite, 'timed out (killed after its time limit)', '\n'.join(body[-15:]))
+            elif rc not in (0, 4) and n == 0:
+                v.fail(suite, 'exited %d without a result' % rc, '\n'.join(body[-15:]))
+            elif plan is not None and n < plan:
+                v.fail(suite, 'stopped after %d of %d tests (exit %d)' % (n, plan, rc),
+                       '\n'.join(body[-15:]))
+            elif n == 0:
+                v.fail(suite, 'ran no test', '\n'.join(body[-15:]))
+            suite = None
+        elif line.startswith('@@ timeout'):
+            v.fail('guest', 'hung: QEMU killed after %s' % line.split()[2])
+        elif suite is not None:
+            body.append(line)
+    if suite:
+        v.fail(suite, 'the guest died while it ran', '\n'.join(body[-15:]))
+    if lines and not any(l == '@@ done' for l in lines):
+        v.fail('guest: shutdown', 'the guest did not finish its suites')
+
+
+def kunit(v, console, tree):
+    parse = os.path.join(tree, 'tools/testing/kunit/kunit.py')
+    with open(console, errors='replace') as f:
+        if 'KTAP version' not in f.read():
+            return
+    out = subprocess.run([sys.executable, parse, 'parse', '--json', os.path.abspath(console)],
+                         capture_output=True, text=True)
+    try:
+        data = json.loads(out.stdout[out.stdout.index('{'):])
+    except ValueError:
+        v.fail('kunit', 'kunit.py parse gave no JSON', out.stdout[-2000:] + out.stderr[-2000:])
+        return
+
+    def walk(group, prefix):
+        for case in group.get('test_cases', []):
+            name = 'kunit: %s%s' % (prefix, case['name'])
+            if case['status'] == 'PASS':
+                v.ok(name)
+            elif case['status'] == 'SKIP':
+                v.fail(name, 'KUnit case skipped')
+            else:
+                v.fail(name, 'KUnit %s' % case['status'])
+        for sub in group.get('sub_groups', []):
+            walk(sub, prefix + sub['name'] + '.')
+    walk(data, '')
+
+
+def klog(v, console, allow):
+    with open(console, errors='replace') as f:
+        lines = [l.rstrip('\r\n') for l in f]
+    reports, i = [], 0
+    while i < len(lines):
+        if KLOG_BAD.search(lines[i]):
+            allowed = [r for r in allow if re.search(r[0], lines[i])]
+            block = lines[max(0, i - 3):i + 40]
+            if not allowed:
+                reports.append('\n'.join(block))
+            i += 40
+        else:
+            i += 1
+    if reports:
+        v.fail('kernel log', '%d report(s): oops, BUG, WARNING, lockdep or hang' % len(reports),
+               '\n-----\n'.join(reports[:3]))
+    else:
+        v.ok('kernel log: no oops, BUG, WARNING, lockdep report or hang')
+
+
+def host(v, path):
+    if not path or not os.path.exists(path):
+        return
+    with open(path) as f:
+        for line in f:
+            m = TAP.match(line.rstrip('\n'))
+            if not m:
+                continue
+            name, _, why = m.group(2).partition(' # ')
+            if m.group(3) == 'SKIP':
+                v.skip(name, m.group(4))
+            elif m.group(1):
+                v.fail(name, why or 'failed')
+            else:
+                v.ok(name)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--host')
+    ap.add_argument('--results')
+    ap.add_argument('--console')
+    ap.add_argument('--tree', required=True)
+    ap.add_argument('--expected-skips')
+    ap.add_argument('--expected-klog', help='lines: regex<TAB>reason')
+    a = ap.parse_args()
+
+    v = Verdict()
+    host(v, a.host)
+    if a.results:
+        guest(v, a.results, load_expected(a.expected_skips))
+    if a.console and os.path.exists(a.console):
+        kunit(v, a.console, a.tree)
+        allow = []
+        if a.expected_klog and os.path.exists(a.expected_klog):
+            with open(a.expected_klog) as f:
+                allow = [l.rstrip('\n').split('\t', 1) for l in f
+                         if l.strip() and not l.startswith('#')]
+        klog(v, a.console, allow)
+
+    def group(name):
+        return name.split(':')[0]
+
+    suites = {}
+    for name in v.passed:
+        suites.setdefault(group(name), [0, 0, 0])[0] += 1
+    for name, _, _ in v.failed:
+        suites.setdefault(group(name), [0, 0, 0])[1] += 1
+    for name, _ in v.skipped:
+        suites.setdefault(group(name), [0, 0, 0])[2] += 1
+    print('\n==> Results by suite (passed/failed/skipped)')
+    for s, (p, f, k) in suites.items():
+        print('    %-28s %4d %4d %4d%s' % (s, p, f, k, '   <-- FAILED' if f else ''))
+    if v.skipped:
+        print('\n==> Skipped, with the reason')
+        for name, why in v.skipped:
+            print('    %s: %s' % (name, why))
+    if v.failed:
+        print('\n==> FAILURES')
+        for name, why, ctx in v.failed:
+            print('--- %s: %s' % (name, why))
+            if ctx:
+                print('\n'.join('    | ' + l for l in ctx.splitlines()))
+    print('\n%d passed, %d failed, %d skipped' % (len(v.passed), len(v.failed), len(v.skipped)))
+    return 1 if v.failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
