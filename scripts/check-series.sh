@@ -71,7 +71,8 @@ else
 	check() { # tree build objs...
 		local t=$1 b=$2
 		shift 2
-		touch "$@" 2>/dev/null || true
+		local o
+		for o in "$@"; do rm -f "$b/$o"; done # recompile: W=1 needs gcc to run
 		make -C "$t" O="$b" CC="ccache gcc" C=2 W=1 -j"$JOBS" "$@" 2>&1 | norm
 	}
 	new_objs=()

@@ -5,10 +5,10 @@
 
 PKGS="build-essential git flex bison bc libelf-dev libssl-dev cpio xz-utils
 ccache coccinelle sparse qemu-system-x86 busybox-static libnuma-dev perl
-python3 rsync"
+python3 rsync patch"
 
 installed_version() {
-	dpkg-query -W -f='${db:Status-Abbrev}${Version}' "$1" 2>/dev/null |
+	{ dpkg-query -W -f='${db:Status-Abbrev}${Version}' "$1" 2>/dev/null || true; } |
 		sed -n 's/^ii *//p'
 }
 

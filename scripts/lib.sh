@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # Common settings and helpers for the harness scripts.  Sourced, not run.
-set -euo pipefail
+set -Eeuo pipefail
+# No script stops without saying where and why.
+trap 'echo "ERROR: ${BASH_SOURCE[0]##*/}:$LINENO: command failed (exit $?): $BASH_COMMAND" >&2' ERR
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=${WORK:-$TOP/work}

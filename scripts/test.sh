@@ -39,9 +39,12 @@ step "Checking the series (cover letter, authorship, checkpatch, sparse, W=1, ke
 	echo "$l" | sed -E "s/^((not )?ok) [0-9]+/\1 0/" >>"$host"
 done
 
-"$TOP/scripts/bisect.sh" >>"$host" || true
-
 must "guest: initramfs and test programs build" "$TOP/scripts/guest.sh"
 "$TOP/scripts/boot.sh" suite
+
+"$TOP/scripts/bisect.sh" >>"$host" || t_fail "bisect: every patch builds and boots" "bisect.sh stopped"
+if [ "$(git -C "$TREE" rev-list --count base..HEAD)" -gt 1 ]; then
+	"$TOP/scripts/kernel.sh" >/dev/null # leave work/build at HEAD (ccache)
+fi
 step "Verdict (total time $((SECONDS - t0))s)"
 verdict --results "$OUT/results.log" --console "$OUT/console.log"
