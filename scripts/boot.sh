@@ -14,10 +14,18 @@ initrd=$OUT/initramfs.cpio.gz
 [ -f "$initrd" ] || die "no initramfs at ${initrd#"$TOP"/} (run: make guest)"
 limit=${BOOT_TIMEOUT:-900}
 
+clock=
 if [ -w /dev/kvm ]; then
 	accel=(-accel kvm -cpu host)
 else
 	accel=(-accel tcg -cpu max)
+	# Under TCG the guest reads the host's TSC.  Left to itself, the guest
+	# calibrates it against the emulated PIT, which fails when the host is
+	# busy ("could not calculate TSC khz"): the TSC is then marked unstable
+	# with a frequency of 0 and a nested KVM guest never runs (its clock
+	# update is retried forever).  Give it the host's TSC rate instead.
+	mhz=$(sed -n 's/^cpu MHz[[:space:]]*: *\([0-9]*\)\.\([0-9]\{3\}\).*/\1\2/p' /proc/cpuinfo | head -n 1)
+	[ -n "$mhz" ] && clock="tsc_early_khz=$mhz tsc=reliable"
 fi
 bios=()
 [ -f /usr/share/qemu/qboot.rom ] && bios=(-bios /usr/share/qemu/qboot.rom)
@@ -28,7 +36,7 @@ bios=()
 args="console=ttyS0 panic=-1 oops=panic numa=fake=2 transparent_hugepage=madvise"
 args="$args memmap=512M\$0x100000000 test_hmm.spm_addr_dev0=0x100000000"
 args="$args test_hmm.spm_addr_dev1=0x110000000 hugepages=128"
-args="$args hung_task_timeout_secs=60 softlockup_panic=0 mnt.mode=$mode $*"
+args="$args $clock hung_task_timeout_secs=60 softlockup_panic=0 mnt.mode=$mode $*"
 
 console=$OUT/console.log
 results=$OUT/results.log

@@ -27,7 +27,8 @@ fi
 exc=$TOP/config/checkpatch-exceptions
 for p in "${patches[@]}"; do
 	name=$(basename "$p")
-	if ! grep -qx "From: $IDENTITY" "$p" || ! grep -qx "Signed-off-by: $IDENTITY" "$p"; then
+	author=$(git mailinfo /dev/null /dev/null <"$p" | sed -n 's/^Author: //p; s/^Email: //p' | paste -sd'|')
+	if [ "$author" != "$IDENT_NAME|$IDENT_EMAIL" ] || ! grep -qx "Signed-off-by: $IDENTITY" "$p"; then
 		fail "series: $name: author and Signed-off-by" "must both be $IDENTITY"
 	else
 		ok "series: $name: author and Signed-off-by"
@@ -48,7 +49,10 @@ mapfile -t cfiles < <(git_t diff --name-only --diff-filter=AM base..HEAD -- '*.c
 mapfile -t hfiles < <(git_t diff --name-only --diff-filter=AM base..HEAD -- '*.h' | grep -v '^tools/' || true)
 
 # normalise: drop line and column numbers so that moved code compares equal
-norm() { sed -E 's/:[0-9]+(:[0-9]+)?:/:/' | grep -E 'warning|error' | LC_ALL=C sort; }
+norm() {
+	grep -E ': (warning|error):' | sed -E -e "s|$TREE/||; s|$WORK/base-tree/||" \
+		-e 's/:[0-9]+(:[0-9]+)?:/:/' | LC_ALL=C sort
+}
 
 objs=()
 for f in "${cfiles[@]}"; do

@@ -17,14 +17,14 @@ trap 'rm -rf "$tmp"' EXIT
 # base-commit line (the base is named in the cover letter).
 if [ "$n" -gt 0 ]; then
 	git_t -c core.abbrev=12 -c diff.noprefix=false format-patch -q \
-		--zero-commit --no-signature --no-base --thread=shallow \
+		--zero-commit --no-signature --no-base --numbered \
 		--no-renames -o "$tmp" base..HEAD
 fi
 for p in "$tmp"/*.patch; do
 	[ -e "$p" ] || continue
 	grep -q '^Signed-off-by: '"$IDENTITY"'$' "$p" ||
 		die "$(basename "$p") lacks 'Signed-off-by: $IDENTITY'"
-	grep -q '^From: '"$IDENTITY"'$' "$p" ||
+	[ "$(git mailinfo /dev/null /dev/null <"$p" | sed -n 's/^Author: //p; s/^Email: //p' | paste -sd'|')" = "$IDENT_NAME|$IDENT_EMAIL" ] ||
 		die "$(basename "$p") is not authored by $IDENTITY"
 done
 

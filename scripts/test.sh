@@ -23,7 +23,7 @@ must() {
 		t_ok "$name"
 	else
 		t_fail "$name" "see the error above"
-		verdict
+		verdict || true
 		exit 1
 	fi
 }
@@ -47,4 +47,6 @@ if [ "$(git -C "$TREE" rev-list --count base..HEAD)" -gt 1 ]; then
 	"$TOP/scripts/kernel.sh" >/dev/null # leave work/build at HEAD (ccache)
 fi
 step "Verdict (total time $((SECONDS - t0))s)"
-verdict --results "$OUT/results.log" --console "$OUT/console.log"
+rc=0
+verdict --results "$OUT/results.log" --console "$OUT/console.log" || rc=$?
+exit $rc

@@ -51,7 +51,9 @@ KLOG_BAD = re.compile(
     r'possible (recursive|circular) locking|inconsistent lock state|'
     r'suspicious RCU usage|lock held when returning|'
     r'INFO: task .* blocked|soft lockup|hard LOCKUP|Call Trace:|'
-    r'UBSAN|KASAN|kernel BUG)')
+    r'UBSAN|KASAN|kernel BUG|'
+    # the emulated TSC was not usable: a nested KVM guest would hang
+    r'Marking TSC unstable|TSC warp)')
 
 
 class Verdict:
@@ -129,6 +131,14 @@ def context_of(lines, result_line, before=25):
     return list(reversed(ctx))
 
 
+def console_tail(results, n=25):
+    console = os.path.join(os.path.dirname(results), 'console.log')
+    if not os.path.exists(console):
+        return []
+    with open(console, errors='replace') as f:
+        return [l.rstrip('\r\n') for l in f][-n:]
+
+
 def guest(v, results, rules):
     if not os.path.exists(results):
         v.fail('guest', 'no results file %s' % results)
@@ -160,7 +170,10 @@ def guest(v, results, rules):
                 v.fail(suite, 'ran no test', '\n'.join(body[-15:]))
             suite = None
         elif line.startswith('@@ timeout'):
-            v.fail('guest', 'hung: QEMU killed after %s' % line.split()[2])
+            v.fail('guest', 'hung%s: QEMU killed after %s; the kernel log ends:' % (
+                ' while running %s' % suite if suite else '', line.split()[2]),
+                '\n'.join(console_tail(results)))
+            suite = None
         elif suite is not None:
             body.append(line)
     if suite:

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,30 @@ static const unsigned char code[] = {
 };
 
 static int ntest;
+static int vcpu_fd = -1;
+
+static void bail(const char *what);
+
+/* A KVM_RUN that does not come back is a failure with the guest's state. */
+static void watchdog(int sig)
+{
+	(void)sig;
+}
+
+static void run_vcpu(struct kvm_run *run, const char *what)
+{
+	struct kvm_regs regs;
+
+	alarm(30);
+	if (ioctl(vcpu_fd, KVM_RUN, 0) < 0) {
+		if (errno == EINTR && ioctl(vcpu_fd, KVM_GET_REGS, &regs) == 0)
+			printf("# guest stuck in %s: rip %#llx rcx %#llx\n", what,
+			       regs.rip, regs.rcx);
+		bail(what);
+	}
+	alarm(0);
+	(void)run;
+}
 
 static void result(int ok, const char *what, const char *detail)
 {
@@ -62,6 +87,8 @@ int main(void)
 	unsigned char *mem;
 	long run_size;
 
+	setvbuf(stdout, NULL, _IONBF, 0);
+	sigaction(SIGALRM, &(struct sigaction){ .sa_handler = watchdog }, NULL);
 	printf("TAP version 13\n1..4\n");
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0)
@@ -83,6 +110,7 @@ int main(void)
 	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
 	if (vcpu < 0)
 		bail("KVM_CREATE_VCPU");
+	vcpu_fd = vcpu;
 	run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
 	if (run == MAP_FAILED)
@@ -104,8 +132,7 @@ int main(void)
 	if (ioctl(vcpu, KVM_SET_REGS, &regs) < 0)
 		bail("KVM_SET_REGS");
 
-	if (ioctl(vcpu, KVM_RUN, 0) < 0)
-		bail("KVM_RUN");
+	run_vcpu(run, "KVM_RUN (writing pages)");
 	ok = run->exit_reason == KVM_EXIT_IO &&
 	     run->io.direction == KVM_EXIT_IO_OUT && run->io.port == PORT &&
 	     *((unsigned char *)run + run->io.data_offset) == MAGIC;
@@ -115,8 +142,7 @@ int main(void)
 		ok &= mem[DATA_BASE + i * 4096] == 0x5a;
 	result(ok, "kvm: guest wrote every page", NULL);
 
-	if (ioctl(vcpu, KVM_RUN, 0) < 0)
-		bail("KVM_RUN");
+	run_vcpu(run, "KVM_RUN (to hlt)");
 	result(run->exit_reason == KVM_EXIT_HLT, "kvm: guest halts", NULL);
 	return 0;
 }
