@@ -54,15 +54,20 @@ qpid=$!
 if [ "${SHOW:-0}" = 1 ]; then
 	tail -n +1 -f "$console" --pid=$qpid &
 fi
-last=
+shown=0
+progress() {
+	local l n=0
+	while IFS= read -r l; do
+		n=$((n + 1))
+		((n > shown)) && info "[guest $((SECONDS - t0))s] ${l#@@ exit }"
+	done < <(grep -a '^@@ exit' "$results" || true)
+	shown=$n
+}
 while kill -0 $qpid 2>/dev/null; do
 	sleep 1
-	l=$(grep -a '^@@ exit' "$results" | tail -n 1 || true)
-	if [ -n "$l" ] && [ "$l" != "$last" ]; then
-		info "[guest $((SECONDS - t0))s] ${l#@@ exit }"
-		last=$l
-	fi
+	progress
 done
+progress
 rc=0
 wait $qpid || rc=$?
 info "QEMU exited ($rc) after $((SECONDS - t0))s"
