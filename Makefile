@@ -2,7 +2,7 @@
 # Every target is a small script in scripts/; see README.md.
 S := scripts
 
-.PHONY: help run test deps tree export kernel guest boot check bisect clean
+.PHONY: help run test deps tree export kernel guest boot check bisect clean have-tree
 
 help:
 	@echo "make run     build the patched kernel, boot it in QEMU, show what it does"
@@ -11,13 +11,15 @@ help:
 	@echo "make deps    install the Debian packages the harness needs"
 	@echo "make tree    work/linux: Debian's 6.12 source (tag base) + patches/"
 	@echo "make export  write base..HEAD of work/linux to patches/"
-	@echo "make kernel  configure and build work/build (tinyconfig + config/test.config)"
+	@echo "make kernel  build work/linux as it is into work/build (tinyconfig + config/test.config)"
 	@echo "make guest   static test programs and the initramfs"
-	@echo "make boot    boot the built kernel and run the suites (no rebuild)"
+	@echo "make boot    rebuild what changed, boot, run the suites, show the verdict"
 	@echo "make check   checkpatch, sparse, W=1, kernel-doc on the series"
 	@echo "make bisect  build every patch of the series on its own"
 
-run: deps tree kernel guest
+run: deps tree
+	@$(S)/kernel.sh
+	@$(S)/guest.sh
 	@SHOW=1 $(S)/boot.sh suite
 	@$(S)/show.sh
 
@@ -30,17 +32,22 @@ tree: deps
 	@$(S)/tree.sh
 export:
 	@$(S)/export.sh
-kernel: tree
+# kernel, guest and boot build what work/linux holds now (commits not yet
+# exported included); only "tree" resets it to patches/.
+kernel: have-tree
 	@$(S)/kernel.sh
 guest: kernel
 	@$(S)/guest.sh
-boot:
+boot: guest
 	@$(S)/boot.sh suite
 	@$(S)/show.sh
+have-tree:
+	@[ -d work/linux/.git ] || $(S)/tree.sh
 check:
 	@$(S)/check-series.sh
 bisect:
 	@$(S)/bisect.sh
 
 clean:
-	rm -rf work/out work/build work/base-build
+	rm -rf work/out work/out-bisect work/build work/base-build work/base-tree work/cocci-tree
+	-git -C work/linux worktree prune

@@ -3,10 +3,13 @@
 // (a new fourth argument, before the mm), at every call site.
 //
 // Which vma, in order of preference:
-//  1. the call's mm argument is V->vm_mm: V;
-//  2. the enclosing function has a struct vm_area_struct * parameter: it;
-//  3. the enclosing function has a struct vm_area_struct * local: it;
-//  4. otherwise NULL.
+//  1. the call's mm argument is X->vm_mm: X;
+//  2. the enclosing function has two struct vm_area_struct * parameters
+//     or locals (fork, mremap, uffd move: a source and a destination):
+//     NULL, the rule does not guess;
+//  3. the enclosing function has one struct vm_area_struct * parameter: it;
+//  4. the enclosing function has one struct vm_area_struct * local: it;
+//  5. otherwise NULL.
 // The result is mechanical; every binding is reviewed by hand afterwards
 // (see the commit that follows the conversion).
 //
@@ -16,20 +19,67 @@
 virtual patch
 
 @ r1 @
-expression R, E, F, S, T, O;
-identifier V;
+expression R, E, F, S, T, O, V;
 @@
 (
  mmu_notifier_range_init(R, E, F,
-+	V,
- 	V->vm_mm, S, T)
+-	V->vm_mm,
++	V, V->vm_mm,
+ 	S, T)
 |
  mmu_notifier_range_init_owner(R, E, F,
-+	V,
- 	V->vm_mm, S, T, O)
+-	V->vm_mm,
++	V, V->vm_mm,
+ 	S, T, O)
 )
 
 @ r2 @
+identifier FN, V1, V2;
+expression R, E, F, M, S, T, O;
+@@
+ FN(..., struct vm_area_struct *V1, ..., struct vm_area_struct *V2, ...)
+ {
+ <...
+(
+ mmu_notifier_range_init(R, E, F,
+-	M,
++	NULL, M,
+ 	S, T)
+|
+ mmu_notifier_range_init_owner(R, E, F,
+-	M,
++	NULL, M,
+ 	S, T, O)
+)
+ ...>
+ }
+
+@ r2l @
+identifier FN, V1, V2;
+expression R, E, F, M, S, T, O;
+@@
+ FN(...)
+ {
+ ...
+ struct vm_area_struct *V1;
+ ...
+ struct vm_area_struct *V2;
+ <...
+(
+ mmu_notifier_range_init(R, E, F,
+-	M,
++	NULL, M,
+ 	S, T)
+|
+ mmu_notifier_range_init_owner(R, E, F,
+-	M,
++	NULL, M,
+ 	S, T, O)
+)
+ ...>
+ }
+
+@ r3 @
 identifier FN, V;
 expression R, E, F, M, S, T, O;
 @@
@@ -38,17 +88,19 @@ expression R, E, F, M, S, T, O;
  <...
 (
  mmu_notifier_range_init(R, E, F,
-+	V,
- 	M, S, T)
+-	M,
++	V, M,
+ 	S, T)
 |
  mmu_notifier_range_init_owner(R, E, F,
-+	V,
- 	M, S, T, O)
+-	M,
++	V, M,
+ 	S, T, O)
 )
  ...>
  }
 
-@ r3 @
+@ r4 @
 identifier FN, V;
 expression R, E, F, M, S, T, O;
 @@
@@ -59,25 +111,29 @@ expression R, E, F, M, S, T, O;
  <...
 (
  mmu_notifier_range_init(R, E, F,
-+	V,
- 	M, S, T)
+-	M,
++	V, M,
+ 	S, T)
 |
  mmu_notifier_range_init_owner(R, E, F,
-+	V,
- 	M, S, T, O)
+-	M,
++	V, M,
+ 	S, T, O)
 )
  ...>
  }
 
-@ r4 @
+@ r5 @
 expression R, E, F, M, S, T, O;
 @@
 (
  mmu_notifier_range_init(R, E, F,
-+	NULL,
- 	M, S, T)
+-	M,
++	NULL, M,
+ 	S, T)
 |
  mmu_notifier_range_init_owner(R, E, F,
-+	NULL,
- 	M, S, T, O)
+-	M,
++	NULL, M,
+ 	S, T, O)
 )

@@ -15,7 +15,11 @@ fi
 	die "work/linux has uncommitted changes; cannot check out each patch"
 [ -f "$OUT/initramfs.cpio.gz" ] || die "no initramfs (run: make guest)"
 branch=$(git_t symbolic-ref -q --short HEAD || git_t rev-parse HEAD)
-trap 'git_t checkout -q "$branch"' EXIT
+# An older patch's syncconfig drops options that later patches add: keep
+# HEAD's .config and put it back, with the branch, whatever happens.
+cp "$BUILD/.config" "$BUILD/.config.head"
+trap 'git_t checkout -q "$branch"; cp "$BUILD/.config.head" "$BUILD/.config"' EXIT
+failed=0
 step "Building and booting each patch on its own ($((${#commits[@]} - 1)) of ${#commits[@]}; HEAD is tested in full)"
 bo=$WORK/out-bisect
 mkdir -p "$bo"
@@ -26,8 +30,9 @@ for c in "${commits[@]::${#commits[@]}-1}"; do
 	subj=$(git_t log -1 --format=%s "$c")
 	git_t checkout -q "$c"
 	if ! make -C "$TREE" O="$BUILD" CC="ccache gcc" -j"$JOBS" bzImage >"$BUILD/bisect.log" 2>&1; then
-		grep -m1 -B2 -A8 -E 'error|Error [0-9]' "$BUILD/bisect.log" | sed 's/^/    /' >&2
+		grep -m1 -B2 -A8 -E ': (fatal )?error:|undefined reference|\*\*\* .*(No rule|Error [0-9]+)' "$BUILD/bisect.log" | sed 's/^/    /' >&2
 		echo "not ok 0 bisect: patch $i builds: $subj # build failed"
+		failed=1
 		continue
 	fi
 	echo "ok 0 bisect: patch $i builds: $subj"
@@ -39,5 +44,7 @@ for c in "${commits[@]::${#commits[@]}-1}"; do
 	else
 		sed -n '/FAILURES/,$p' "$bo/verdict.txt" | sed 's/^/    /' >&2
 		echo "not ok 0 bisect: patch $i boots: $subj # see the kernel log above"
+		failed=1
 	fi
 done
+exit $failed

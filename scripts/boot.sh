@@ -24,8 +24,19 @@ else
 	# busy ("could not calculate TSC khz"): the TSC is then marked unstable
 	# with a frequency of 0 and a nested KVM guest never runs (its clock
 	# update is retried forever).  Give it the host's TSC rate instead.
-	mhz=$(sed -n 's/^cpu MHz[[:space:]]*: *\([0-9]*\)\.\([0-9]\{3\}\).*/\1\2/p' /proc/cpuinfo | head -n 1)
-	[ -n "$mhz" ] && clock="tsc_early_khz=$mhz tsc=reliable"
+	# The host kernel's own calibration is the best source; /proc/cpuinfo's
+	# "cpu MHz" is the TSC rate only with a constant TSC.
+	khz=$({ dmesg 2>/dev/null || true; } | sed -n 's/.*tsc: \(Refined TSC clocksource calibration:\|Detected\) *\([0-9]*\)\.\([0-9]\{3\}\) MHz.*/\2\3/p' | tail -n 1)
+	if [ -z "$khz" ]; then
+		grep -qw constant_tsc /proc/cpuinfo ||
+			warn "the host has no constant TSC: the guest's TSC rate is a guess"
+		khz=$(sed -n 's/^cpu MHz[[:space:]]*: *\([0-9]*\)\.\([0-9]\{3\}\).*/\1\2/p' /proc/cpuinfo | head -n 1)
+	fi
+	if [ -n "$khz" ]; then
+		clock="tsc_early_khz=$khz tsc=reliable"
+	else
+		warn "cannot find the host's TSC rate; a nested KVM guest may hang on a busy host"
+	fi
 fi
 bios=()
 [ -f /usr/share/qemu/qboot.rom ] && bios=(-bios /usr/share/qemu/qboot.rom)
@@ -73,5 +84,7 @@ wait $qpid || rc=$?
 info "QEMU exited ($rc) after $((SECONDS - t0))s"
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 	echo "@@ timeout ${limit}s" >>"$results"
+elif [ "$rc" != 0 ]; then
+	echo "@@ qemu-exit $rc" >>"$results"
 fi
 exit 0

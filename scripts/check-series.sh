@@ -5,9 +5,9 @@
 # compared with the same files at base.
 . "$(dirname "$0")/lib.sh"
 
-n=0
+n=0 failed=0
 ok()   { n=$((n + 1)); echo "ok $n $1${2:+ # SKIP $2}"; }
-fail() { n=$((n + 1)); echo "not ok $n $1 # $2"; }
+fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1 # $2"; }
 git_t() { git -C "$TREE" "$@"; }
 mapfile -t patches < <(series_patches)
 
@@ -44,21 +44,58 @@ for p in "${patches[@]}"; do
 	fi
 done
 
+# Mechanical patches: the semantic patch, re-run on the parent of the patch
+# (base, or the patches before it), gives the same
+# change to the paths it converts.
+while IFS='|' read -r subj cocci targets; do
+	subj=$(echo "$subj" | sed 's/^ *//; s/ *$//')
+	cocci=$TOP/$(echo "$cocci" | tr -d ' ')
+	case "$subj" in '' | '#'*) continue ;; esac
+	c=$(git_t log --format='%H %s' base..HEAD | awk -v s="$subj" 'substr($0, 42) == s { print $1 }')
+	if [ -z "$c" ]; then
+		fail "checks: reproducible: $subj" "no such patch in the series (config/cocci-patches)"
+		continue
+	fi
+	ct=$WORK/cocci-tree
+	[ -d "$ct" ] || { git_t worktree prune && git_t worktree add -q --detach "$ct" base; }
+	git -C "$ct" checkout -q --detach "$c~1" && git -C "$ct" reset -q --hard && git -C "$ct" clean -qfd
+	paths=()
+	IFS=';' read -ra tl <<<"$targets"
+	for t in "${tl[@]}"; do
+		# shellcheck disable=SC2086
+		(cd "$ct" && spatch --sp-file "$cocci" --in-place --no-show-diff --very-quiet $t) \
+			>"$OUT/spatch.log" 2>&1 || true
+		paths+=("$(echo "$t" | sed 's/--dir//; s/ //g')")
+	done
+	want=$(git_t diff "$c~1" "$c" -- "${paths[@]}" | git patch-id --stable | cut -d' ' -f1)
+	got=$(git -C "$ct" diff -- "${paths[@]}" | git patch-id --stable | cut -d' ' -f1)
+	if [ -n "$want" ] && [ "$want" = "$got" ]; then
+		ok "checks: reproducible: '$subj' is what $(basename "$cocci") gives"
+	else
+		git -C "$ct" diff --stat -- "${paths[@]}" | tail -n 1 | sed 's/^/    spatch on base: /' >&2
+		git_t diff --stat "$c~1" "$c" -- "${paths[@]}" | tail -n 1 | sed 's/^/    the patch:      /' >&2
+		fail "checks: reproducible: $subj" "$(basename "$cocci") gives a different change (see work/out/spatch.log)"
+	fi
+done <"$TOP/config/cocci-patches"
+
 # sparse, W=1 and kernel-doc on the touched files: new warnings only.
 mapfile -t cfiles < <(git_t diff --name-only --diff-filter=AM base..HEAD -- '*.c' | grep -v '^tools/' || true)
 mapfile -t hfiles < <(git_t diff --name-only --diff-filter=AM base..HEAD -- '*.h' | grep -v '^tools/' || true)
 
 # normalise: drop line and column numbers so that moved code compares equal
 norm() {
-	grep -E ': (warning|error):' | sed -E -e "s|$TREE/||; s|$WORK/base-tree/||" \
+	{ grep -E ': (warning|error):' || true; } | sed -E -e "s|$TREE/||; s|$WORK/base-tree/||" \
 		-e 's/:[0-9]+(:[0-9]+)?:/:/' | LC_ALL=C sort
 }
 
-objs=()
+objs=() unbuilt=()
 for f in "${cfiles[@]}"; do
 	o=${f%.c}.o
-	[ -f "$BUILD/$o" ] && objs+=("$o")
+	if [ -f "$BUILD/$o" ]; then objs+=("$o"); else unbuilt+=("$f"); fi
 done
+if ((${#unbuilt[@]})); then
+	ok "checks: sparse and W=1 on ${unbuilt[*]}" "not built in this config"
+fi
 if ((${#objs[@]} == 0)); then
 	ok "checks: sparse and W=1 on touched files" "the series touches no C file built in this config"
 else
@@ -67,6 +104,9 @@ else
 	if [ ! -d "$bt" ]; then
 		git_t worktree prune
 		git_t worktree add -q --detach "$bt" base
+	fi
+	if [ "$(git -C "$bt" rev-parse HEAD)" != "$(git_t rev-parse base^{commit})" ]; then
+		git -C "$bt" checkout -q --detach base # work/linux was remade
 	fi
 	mkdir -p "$bb"
 	cp "$BUILD/.config" "$bb/.config"
@@ -107,3 +147,5 @@ else
 		ok "checks: kernel-doc on $((${#hfiles[@]} + ${#cfiles[@]})) touched files: nothing new"
 	fi
 fi
+
+((failed == 0))

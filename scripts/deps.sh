@@ -25,7 +25,10 @@ if [ "$(id -u)" != 0 ]; then
 	die "missing packages:$missing ${have_src:-$BASE_PKG=$BASE_VERSION}; run as root or: apt-get install$missing $BASE_PKG=$BASE_VERSION"
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >/dev/null || die "apt-get update failed"
+apt-get update -q >"$WORK/apt.log" 2>&1 || {
+	tail -n 20 "$WORK/apt.log" >&2
+	die "apt-get update failed (log: work/apt.log)"
+}
 
 src="$BASE_PKG=$BASE_VERSION"
 if ! apt-cache madison "$BASE_PKG" | awk -F'|' '{gsub(/ /,"",$2); print $2}' |
@@ -42,7 +45,7 @@ if [ -n "$have_src" ] && [ "$src" = "$BASE_PKG=$have_src" ]; then
 fi
 
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing $src >"$WORK/apt.log" 2>&1 || {
+apt-get install -y -q --no-install-recommends --allow-downgrades $missing $src >>"$WORK/apt.log" 2>&1 || {
 	tail -n 20 "$WORK/apt.log" >&2
 	die "apt-get install failed for:$missing $src (log: work/apt.log)"
 }

@@ -16,9 +16,15 @@ trap 'rm -rf "$tmp"' EXIT
 # Stable output: zero From hashes, no signature, fixed abbreviation, and no
 # base-commit line (the base is named in the cover letter).
 if [ "$n" -gt 0 ]; then
-	git_t -c core.abbrev=12 -c diff.noprefix=false format-patch -q \
-		--zero-commit --no-signature --no-base --numbered \
-		--no-renames -o "$tmp" base..HEAD
+	series_format "$tmp"
+fi
+# patches/ may hold patches the tree lacks (pulled after 'make tree'): do not
+# overwrite them.
+mapfile -t old < <(series_patches)
+lost=$(comm -23 <(patch_keys "${old[@]}" | sort) <(patch_keys "$tmp"/*.patch 2>/dev/null | sort) | grep -c . || true)
+if [ "$lost" -gt 0 ] && [ "${FORCE:-0}" != 1 ]; then
+	die "patches/ has $lost patch(es) that work/linux does not (pulled after 'make tree'?).
+Run 'make tree' to apply them first, or 'make export FORCE=1' to drop them."
 fi
 for p in "$tmp"/*.patch; do
 	[ -e "$p" ] || continue
@@ -39,6 +45,7 @@ if [ -f "$cover" ]; then
 		index($0, who " (") == 1 { exit }
 		{ print }' "$cover" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$body"
 	subject=$(sed -n 's/^Subject: \[PATCH [0-9]*\/[0-9]*\] //p' "$cover")
+	[ -n "$subject" ] || die "cannot read the subject of patches/0000-cover-letter.patch (expected 'Subject: [PATCH 0/N] ...' on one line)"
 	date=$(sed -n 's/^Date: //p' "$cover" | head -n 1)
 else
 	printf '%s\n' "*** describe the series ***" >"$body"

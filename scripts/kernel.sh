@@ -9,17 +9,10 @@ frags=("$@")
 mkdir -p "$BUILD"
 kmake() { make -C "$TREE" O="$BUILD" CC="ccache gcc" HOSTCC="ccache gcc" -j"$JOBS" "$@"; }
 
-# Reconfigure only when a fragment changed, so a rebuild stays incremental.
-stamp=$BUILD/.fragments.sha
-want=$(cat "${frags[@]}" | sha1sum | cut -d' ' -f1)
-if [ ! -f "$BUILD/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-	step "Configuring: tinyconfig + ${frags[*]#"$TOP"/}"
-	kmake -s tinyconfig >/dev/null
-	"$TREE/scripts/kconfig/merge_config.sh" -m -O "$BUILD" "$BUILD/.config" \
-		"${frags[@]}" >"$BUILD/merge_config.log" 2>&1 ||
-		die "merge_config.sh failed (log: $BUILD/merge_config.log)"
-	kmake -s olddefconfig
-	bad=
+# Options of the fragments missing from .config (checked on every run: a
+# checkout of an older patch can drop options).
+missing() {
+	local f l bad=
 	for f in "${frags[@]}"; do
 		while IFS= read -r l; do
 			case "$l" in
@@ -29,6 +22,22 @@ if [ ! -f "$BUILD/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
 			esac
 		done <"$f"
 	done
+	echo "$bad"
+}
+
+# Reconfigure only when a fragment changed or .config lost an option, so
+# that a rebuild stays incremental.
+stamp=$BUILD/.fragments.sha
+want=$(cat "${frags[@]}" | sha1sum | cut -d' ' -f1)
+if [ ! -f "$BUILD/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] ||
+	[ -n "$(missing)" ]; then
+	step "Configuring: tinyconfig + ${frags[*]#"$TOP"/}"
+	kmake -s tinyconfig >/dev/null
+	"$TREE/scripts/kconfig/merge_config.sh" -m -O "$BUILD" "$BUILD/.config" \
+		"${frags[@]}" >"$BUILD/merge_config.log" 2>&1 ||
+		die "merge_config.sh failed (log: $BUILD/merge_config.log)"
+	kmake -s olddefconfig
+	bad=$(missing)
 	[ -z "$bad" ] || die "options the kernel did not take (a missing dependency?):$bad"
 	echo "$want" >"$stamp"
 fi
@@ -37,7 +46,7 @@ step "Building the kernel in ${BUILD#"$TOP"/} ($JOBS jobs, ccache)"
 log=$BUILD/build.log
 if ! run_logged "$log" kernel kmake bzImage; then
 	echo "---- first error ----" >&2
-	grep -m1 -B3 -A12 -E '(error|Error [0-9]+|undefined reference|No rule to make)' "$log" >&2 ||
+	grep -m1 -B3 -A12 -E ': (fatal )?error:|undefined reference|\*\*\* .*(No rule|Error [0-9]+)' "$log" >&2 ||
 		tail -n 30 "$log" >&2
 	die "kernel build failed (full log: ${log#"$TOP"/})"
 fi

@@ -49,3 +49,22 @@ run_logged() {
 	info "[$label] finished in $((SECONDS - t0))s (log: ${log#"$TOP"/})"
 	return "$rc"
 }
+
+# format-patch in the project's stable form, independent of the user's git
+# configuration: series_format OUTDIR [REVS]
+series_format() {
+	GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 git -C "$TREE" \
+		-c core.abbrev=12 format-patch -q --zero-commit --no-signature \
+		--no-base --numbered --no-thread --diff-algorithm=myers \
+		--subject-prefix=PATCH --no-notes --no-renames -o "$1" "${2:-base..HEAD}"
+}
+
+# One key per patch file, in order: its text without the series position
+# ([PATCH k/n]), so that a patch compares equal wherever it stands.
+patch_keys() {
+	local f
+	for f in "$@"; do
+		[ -f "$f" ] || continue
+		sed -e 's/^Subject: \[PATCH [0-9]*\/[0-9]*\] /Subject: /' "$f" | sha1sum | cut -d' ' -f1
+	done
+}

@@ -3,8 +3,9 @@
 . "$(dirname "$0")/lib.sh"
 [ -f "$OUT/results.log" ] || die "no guest output yet (run: make run)"
 step "What the guest ran (work/out/results.log)"
-grep -a -vE '^#|^$' "$OUT/results.log" | sed 's/^/    /'
+{ grep -a -vE '^#|^$' "$OUT/results.log" || true; } | sed 's/^/    /'
 step "Verdict"
 python3 "$TOP/tests/verdict.py" --tree "$TREE" --results "$OUT/results.log" \
 	--console "$OUT/console.log" --expected-skips "$TOP/tests/expected-skips" \
-	--expected-klog "$TOP/tests/expected-klog"
+	--expected-klog "$TOP/tests/expected-klog" \
+		$(grep -q '^CONFIG_KUNIT=y' "$BUILD/.config" 2>/dev/null && echo --kunit)

@@ -13,7 +13,8 @@ t_fail() { n=$((n + 1)); echo "not ok $n $1 # $2" >>"$host"; }
 verdict() {
 	python3 "$TOP/tests/verdict.py" --tree "$TREE" --host "$host" "$@" \
 		--expected-skips "$TOP/tests/expected-skips" \
-		--expected-klog "$TOP/tests/expected-klog"
+		--expected-klog "$TOP/tests/expected-klog" \
+		$(grep -q '^CONFIG_KUNIT=y' "$BUILD/.config" 2>/dev/null && echo --kunit)
 }
 # A step that the rest depends on: on failure, judge what we have and stop.
 must() {
@@ -23,7 +24,7 @@ must() {
 		t_ok "$name"
 	else
 		t_fail "$name" "see the error above"
-		verdict || true
+		verdict | tee "$OUT/verdict.txt" || true
 		exit 1
 	fi
 }
@@ -34,19 +35,23 @@ must "series: applies to base with git am" "$TOP/scripts/tree.sh"
 must "kernel: builds (HEAD of the series)" "$TOP/scripts/kernel.sh"
 
 step "Checking the series (cover letter, authorship, checkpatch, sparse, W=1, kernel-doc)"
-"$TOP/scripts/check-series.sh" | while read -r l; do
+{ "$TOP/scripts/check-series.sh" || true; } | while read -r l; do
 	echo "$l" | sed -E 's/^(not )?ok [0-9]+ //' | sed 's/^/    /' >&2
 	echo "$l" | sed -E "s/^((not )?ok) [0-9]+/\1 0/" >>"$host"
-done
+done || t_fail "checks: check-series.sh" "stopped before the end (see above)"
+grep -q "^ok 0 series: cover letter\|^not ok 0 series: cover letter" "$host" ||
+	t_fail "checks: check-series.sh" "stopped before its first check (see above)"
 
 must "guest: initramfs and test programs build" "$TOP/scripts/guest.sh"
 "$TOP/scripts/boot.sh" suite
 
-"$TOP/scripts/bisect.sh" >>"$host" || t_fail "bisect: every patch builds and boots" "bisect.sh stopped"
+"$TOP/scripts/bisect.sh" >>"$host" || true
+grep -q "bisect:" "$host" || t_fail "bisect: every patch builds and boots" "bisect.sh stopped (see above)"
 if [ "$(git -C "$TREE" rev-list --count base..HEAD)" -gt 1 ]; then
-	"$TOP/scripts/kernel.sh" >/dev/null # leave work/build at HEAD (ccache)
+	# leave work/build at HEAD (ccache makes it quick)
+	"$TOP/scripts/kernel.sh" >/dev/null || t_fail "kernel: rebuilt at HEAD after bisect" "see above"
 fi
 step "Verdict (total time $((SECONDS - t0))s)"
 rc=0
-verdict --results "$OUT/results.log" --console "$OUT/console.log" || rc=$?
+verdict --results "$OUT/results.log" --console "$OUT/console.log" | tee "$OUT/verdict.txt" || rc=$?
 exit $rc

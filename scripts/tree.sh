@@ -31,6 +31,8 @@ $BASE_PKG package, version $src_version."
 	# Debian's .gitignore ends with a rule ignoring every top-level path
 	# (its packaging repository keeps only debian/).  With it, new files
 	# of the series would be invisible to git.
+	grep -q '^# Debian packaging: ignore everything' "$tmp/.gitignore" ||
+		die "$BASE_PKG $src_version: its .gitignore has no Debian packaging section; check scripts/tree.sh"
 	sed -i '/^# Debian packaging: ignore everything/,$d' "$tmp/.gitignore"
 	sed -i -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$tmp/.gitignore"
 	sed -i '${/^#$/d}' "$tmp/.gitignore"
@@ -39,12 +41,15 @@ $BASE_PKG package, version $src_version."
 path, which hides new files of the series from git.  Drop it.  This is
 the only change to the package's source; the series applies equally to
 the tree without it."
-	git -C "$tmp" tag base
+	git -C "$tmp" tag -a base -m "base: Linux ${src_version%%-*} from Debian $BASE_PKG $src_version"
 	rm -rf "$TREE"
 	mv "$tmp" "$TREE"
 }
 
-if [ -d "$TREE/.git" ] && git_t rev-parse -q --verify base >/dev/null; then
+if [ -e "$TREE" ] && ! { [ -d "$TREE/.git" ] && git_t rev-parse -q --verify base >/dev/null; }; then
+	[ "${FORCE:-0}" = 1 ] || die "work/linux exists but is not a tree made by 'make tree' (no base tag); move it away or run 'make tree FORCE=1', which deletes it"
+	make_base
+elif [ -d "$TREE/.git" ]; then
 	have=$(git_t log -1 --format=%s base~1 2>/dev/null || true)
 	if [ "$have" != "$base_subject" ]; then
 		warn "work/linux is based on '$have', the installed source is $src_version"
@@ -59,11 +64,14 @@ git_t config user.name "$IDENT_NAME"
 git_t config user.email "$IDENT_EMAIL"
 git_t config core.abbrev 12
 
-# patch-ids of what the tree holds and of what patches/ holds
-ids() { git_t patch-id --stable | awk '{print $1}'; }
-in_tree=$(git_t format-patch --stdout base..HEAD | ids)
+# What the tree holds and what patches/ holds, compared byte for byte in
+# the stable export form (a reworded commit or a whitespace change counts).
+tmpd=$(mktemp -d)
+trap 'rm -rf "$tmpd"' EXIT
+series_format "$tmpd"
 mapfile -t patches < <(series_patches)
-in_repo=$( ((${#patches[@]})) && cat "${patches[@]}" | ids || true)
+in_tree=$(patch_keys "$tmpd"/*.patch 2>/dev/null || true)
+in_repo=$(patch_keys "${patches[@]}")
 
 dirty=$(git_t status --porcelain --untracked-files=no)
 if [ "$in_tree" = "$in_repo" ] && [ -z "$dirty" ] &&

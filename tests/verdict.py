@@ -146,7 +146,8 @@ def guest(v, results, rules):
     with open(results, errors='replace') as f:
         lines = [l.rstrip('\r\n') for l in f]
     if not any(l.startswith('@@ boot') for l in lines):
-        v.fail('guest: boot', 'the guest never reached /init')
+        v.fail('guest: boot', 'the guest never reached /init; the kernel log ends:',
+               '\n'.join(console_tail(results)))
         return
     v.ok('guest: boot')
     suite, body = None, []
@@ -158,7 +159,7 @@ def guest(v, results, rules):
             if suite == 'uffd-unit-tests':
                 body = uffd_to_tap(body)
             n, plan = tap_lines(v, suite, body, rules)
-            if rc == 124:
+            if rc in (124, 137, 143):  # timeout(1): GNU 124, busybox SIGTERM/KILL
                 v.fail(suite, 'timed out (killed after its time limit)', '\n'.join(body[-15:]))
             elif rc not in (0, 4) and not any(f[0].startswith(suite + ':') for f in v.failed):
                 v.fail(suite, 'exited %d after %d results, none failed' % (rc, n),
@@ -169,6 +170,9 @@ def guest(v, results, rules):
             elif n == 0:
                 v.fail(suite, 'ran no test', '\n'.join(body[-15:]))
             suite = None
+        elif line.startswith('@@ qemu-exit '):
+            v.fail('guest', 'QEMU failed (exit %s); the kernel log ends:' % line.split()[2],
+                   '\n'.join(console_tail(results)))
         elif line.startswith('@@ timeout'):
             v.fail('guest', 'hung%s: QEMU killed after %s; the kernel log ends:' % (
                 ' while running %s' % suite if suite else '', line.split()[2]),
@@ -177,15 +181,18 @@ def guest(v, results, rules):
         elif suite is not None:
             body.append(line)
     if suite:
-        v.fail(suite, 'the guest died while it ran', '\n'.join(body[-15:]))
+        v.fail(suite, 'the guest died while it ran; its output, then the kernel log:',
+               '\n'.join(body[-10:] + ['-----'] + console_tail(results)))
     if lines and not any(l == '@@ done' for l in lines):
         v.fail('guest: shutdown', 'the guest did not finish its suites')
 
 
-def kunit(v, console, tree):
+def kunit(v, console, tree, expect):
     parse = os.path.join(tree, 'tools/testing/kunit/kunit.py')
     with open(console, errors='replace') as f:
         if 'KTAP version' not in f.read():
+            if expect:
+                v.fail('kunit', 'the kernel has KUnit built in but printed no KTAP')
             return
     # Only KTAP lines: other kernel messages printed while the suites run
     # (a device probed asynchronously, say) would be taken for part of it.
@@ -200,6 +207,10 @@ def kunit(v, console, tree):
     except ValueError:
         v.fail('kunit', 'kunit.py parse gave no JSON', out.stdout[-2000:] + out.stderr[-2000:])
         return
+    if out.returncode:
+        v.fail('kunit', 'kunit.py parse found a crashed or incomplete suite (exit %d)'
+               % out.returncode, out.stderr[-2000:])
+    before = len(v.passed) + len(v.failed)
 
     def walk(group, prefix):
         for case in group.get('test_cases', []):
@@ -213,18 +224,24 @@ def kunit(v, console, tree):
         for sub in group.get('sub_groups', []):
             walk(sub, prefix + sub['name'] + '.')
     walk(data, '')
+    if len(v.passed) + len(v.failed) == before:
+        v.fail('kunit', 'KTAP printed, but no test case in it')
 
 
 def klog(v, console, allow):
     with open(console, errors='replace') as f:
         lines = [l.rstrip('\r\n') for l in f]
+    if not any('Linux version' in l for l in lines):
+        v.fail('kernel log', 'empty or without a boot banner: nothing was checked')
+        return
     reports, i = [], 0
     while i < len(lines):
         if KLOG_BAD.search(lines[i]):
             allowed = [r for r in allow if re.search(r[0], lines[i])]
-            block = lines[max(0, i - 3):i + 40]
-            if not allowed:
-                reports.append('\n'.join(block))
+            if allowed:
+                i += 1
+                continue
+            reports.append('\n'.join(lines[max(0, i - 3):i + 40]))
             i += 40
         else:
             i += 1
@@ -260,14 +277,18 @@ def main():
     ap.add_argument('--tree', required=True)
     ap.add_argument('--expected-skips')
     ap.add_argument('--expected-klog', help='lines: regex<TAB>reason')
+    ap.add_argument('--kunit', action='store_true',
+                    help='the kernel has KUnit built in: it must print results')
     a = ap.parse_args()
 
     v = Verdict()
     host(v, a.host)
     if a.results:
         guest(v, a.results, load_expected(a.expected_skips))
+    if a.console and not os.path.exists(a.console):
+        v.fail('kernel log', 'no kernel log at %s' % a.console)
     if a.console and os.path.exists(a.console):
-        kunit(v, a.console, a.tree)
+        kunit(v, a.console, a.tree, a.kunit)
         allow = []
         if a.expected_klog and os.path.exists(a.expected_klog):
             with open(a.expected_klog) as f:
