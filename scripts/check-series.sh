@@ -72,8 +72,8 @@ while IFS='|' read -r subj cocci targets; do
 	if [ -n "$want" ] && [ "$want" = "$got" ]; then
 		ok "checks: reproducible: '$subj' is what $(basename "$cocci") gives"
 	else
-		git -C "$ct" diff --stat -- "${paths[@]}" | tail -n 1 | sed 's/^/    spatch on base: /' >&2
-		git_t diff --stat "$c~1" "$c" -- "${paths[@]}" | tail -n 1 | sed 's/^/    the patch:      /' >&2
+		git -C "$ct" diff --stat -- "${paths[@]}" | tail -n 1 | sed 's/^/    spatch on parent: /' >&2
+		git_t diff --stat "$c~1" "$c" -- "${paths[@]}" | tail -n 1 | sed 's/^/    the patch:        /' >&2
 		fail "checks: reproducible: $subj" "$(basename "$cocci") gives a different change (see work/out/spatch.log)"
 	fi
 done <"$TOP/config/cocci-patches"
