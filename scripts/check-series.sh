@@ -38,7 +38,7 @@ for p in "${patches[@]}"; do
 		${ignore:+--ignore "${ignore%,}"} "$p" 2>&1) || true
 	if [ -n "$out" ]; then
 		printf '%s\n' "$out" | sed "s|^|    $name: |" >&2
-		fail "checks: checkpatch --strict: $name" "$(printf '%s\n' "$out" | grep -cE '^(ERROR|WARNING|CHECK)') report(s)"
+		fail "checks: checkpatch --strict: $name" "$(printf '%s\n' "$out" | grep -cE '^(ERROR|WARNING|CHECK)' || true) report(s)"
 	else
 		ok "checks: checkpatch --strict: $name${ignore:+ (exceptions: ${ignore%,})}"
 	fi
@@ -78,6 +78,37 @@ while IFS='|' read -r subj cocci targets; do
 	fi
 done <"$TOP/config/cocci-patches"
 
+# The series' coccinelle rule: silent on every file that uses the type (a
+# listener reading range->flags must name it), and it reports each misuse of
+# tests/cocci/mmu_notifier_range-misuse.c, which shows it can.
+rule=scripts/coccinelle/api/mmu_notifier_range.cocci
+if [ -f "$TREE/$rule" ]; then
+	cocci_report() {
+		spatch --very-quiet -D report --no-includes --include-headers \
+			--jobs "$JOBS" --sp-file "$TREE/$rule" "$@" 2>&1
+	}
+	mapfile -t users < <(git_t grep -l 'mmu_notifier_range' -- '*.c' '*.h')
+	out=$(cd "$TREE" && cocci_report "${users[@]}")
+	if [ -n "$out" ]; then
+		printf '%s\n' "$out" | sed 's/^/    /' >&2
+		fail "checks: coccicheck $rule" "$(printf '%s\n' "$out" | grep -c WARNING || true) report(s) on the tree"
+	else
+		ok "checks: coccicheck $rule: no report on the ${#users[@]} files that use struct mmu_notifier_range"
+	fi
+	fx=$TOP/tests/cocci/mmu_notifier_range-misuse
+	got=$(cd "$(dirname "$fx")" && cocci_report "$(basename "$fx").c" | awk -F: '
+		/read the flags/ { print $2, "read" }
+		/state the effect/ { print $2, "write" }
+		/BLOCKABLE is set/ { print $2, "blockable" }' | LC_ALL=C sort)
+	want=$(LC_ALL=C sort "$fx.expected")
+	if [ "$got" = "$want" ]; then
+		ok "checks: coccicheck $rule reports each misuse in tests/cocci/$(basename "$fx").c"
+	else
+		diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | sed 's/^/    /' >&2
+		fail "checks: coccicheck $rule on tests/cocci/$(basename "$fx").c" "reports differ from the .expected file"
+	fi
+fi
+
 # sparse, W=1 and kernel-doc on the touched files: new warnings only.
 mapfile -t cfiles < <(git_t diff --name-only --diff-filter=AM base..HEAD -- '*.c' | grep -v '^tools/' || true)
 mapfile -t hfiles < <(git_t diff --name-only --diff-filter=AM base..HEAD -- '*.h' | grep -v '^tools/' || true)
@@ -93,9 +124,6 @@ for f in "${cfiles[@]}"; do
 	o=${f%.c}.o
 	if [ -f "$BUILD/$o" ]; then objs+=("$o"); else unbuilt+=("$f"); fi
 done
-if ((${#unbuilt[@]})); then
-	ok "checks: sparse and W=1 on ${unbuilt[*]}" "not built in this config"
-fi
 if ((${#objs[@]} == 0)); then
 	ok "checks: sparse and W=1 on touched files" "the series touches no C file built in this config"
 else
@@ -130,6 +158,27 @@ else
 	else
 		ok "checks: sparse and W=1 on ${#objs[@]} touched files: nothing new"
 	fi
+fi
+
+# Touched files the test kernel does not build: a compile-test build.
+if ((${#unbuilt[@]})); then
+	bt=$WORK/base-tree
+	if [ ! -d "$bt" ]; then
+		git_t worktree prune
+		git_t worktree add -q --detach "$bt" base
+	fi
+	got=0
+	while IFS= read -r line; do
+		case "$line" in
+		"ok 0 "*) ok "${line#ok 0 }" && got=1 ;;
+		"not ok 0 "*)
+			l=${line#not ok 0 }
+			fail "${l%% # *}" "${l#* # }"
+			got=1
+			;;
+		esac
+	done < <("$TOP/scripts/compile-touched.sh" "${unbuilt[@]}" || true)
+	((got)) || fail "checks: compile test of ${unbuilt[*]}" "it did not run (see the error above)"
 fi
 
 if ((${#hfiles[@]} + ${#cfiles[@]} == 0)); then

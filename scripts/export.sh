@@ -21,7 +21,10 @@ fi
 # patches/ may hold patches the tree lacks (pulled after 'make tree'): do not
 # overwrite them.
 mapfile -t old < <(series_patches)
-lost=$(comm -23 <(patch_keys "${old[@]}" | sort) <(patch_keys "$tmp"/*.patch 2>/dev/null | sort) | grep -c . || true)
+# A patch that neither the tree nor the last tree/export agreement has came
+# from elsewhere.
+lost=$(comm -23 <(patch_keys "${old[@]}" | sort) \
+	<({ patch_keys "$tmp"/*.patch 2>/dev/null; known_keys; } | sort -u) | grep -c . || true)
 if [ "$lost" -gt 0 ] && [ "${FORCE:-0}" != 1 ]; then
 	die "patches/ has $lost patch(es) that work/linux does not (pulled after 'make tree'?).
 Run 'make tree' to apply them first, or 'make export FORCE=1' to drop them."
@@ -71,4 +74,6 @@ fi
 rm -f "$TOP"/patches/[0-9][0-9][0-9][0-9]-*.patch
 mkdir -p "$TOP/patches"
 cp "$tmp"/*.patch "$TOP/patches/"
+mapfile -t now < <(series_patches)
+patch_keys "${now[@]}" >"$KEYS_FILE"
 info "exported $n patches and the cover letter to patches/"

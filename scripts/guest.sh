@@ -60,6 +60,9 @@ fi
 CFLAGS="$CFLAGS -iquote $MM" build uffd-unit-tests "" "$MM/uffd-unit-tests.c" "$src/uffd-common.c" $U
 # shellcheck disable=SC2086
 build migration "-lnuma" "$MM/migration.c" $U
+[ -f "$MM/mmu_notifier_events.c" ] ||
+	die "the tree has no tools/testing/selftests/mm/mmu_notifier_events.c: is the series applied? (make tree)"
+build mmu_notifier_events "" "$MM/mmu_notifier_events.c"
 
 step "Packing the initramfs"
 root=$OUT/initramfs
@@ -67,7 +70,16 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests}
 cp /bin/busybox "$root/bin/busybox"
 cp "$TOP/tests/guest/init" "$root/init"
-cp "$TOP/tests/suites" "$root/tests/suites"
+if [ -n "${ONLY:-}" ]; then
+	# A developer's partial run: only the named suites (comma-separated).
+	awk -v only=",$ONLY," '/^[[:space:]]*(#|$)/ || index(only, "," $1 ",")' \
+		"$TOP/tests/suites" >"$root/tests/suites"
+	grep -qv '^[[:space:]]*\(#\|$\)' "$root/tests/suites" ||
+		die "ONLY=$ONLY names no suite of tests/suites"
+	warn "partial guest: only the suites $ONLY (unset ONLY for the full run)"
+else
+	cp "$TOP/tests/suites" "$root/tests/suites"
+fi
 find "$BIN" -type f ! -name "*.flags" -exec cp {} "$root/tests/" \;
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$OUT/initramfs.cpio.gz"
 info "initramfs: $(du -h "$OUT/initramfs.cpio.gz" | cut -f1), $(find "$BIN" -type f ! -name "*.flags" | wc -l) programs"

@@ -11,6 +11,9 @@ BUILD=${BUILD:-$WORK/build}
 OUT=${OUT:-$WORK/out}
 mkdir -p "$WORK"
 JOBS=${JOBS:-$(nproc)}
+# Debian's tools first: checkpatch runs python3 with the packaged python3-ply,
+# which a python3 earlier in PATH (pyenv, a venv) would not see.
+export PATH=/usr/bin:/bin:$PATH
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 # shellcheck source=../config/base
 . "$TOP/config/base"
@@ -61,10 +64,19 @@ series_format() {
 
 # One key per patch file, in order: its text without the series position
 # ([PATCH k/n]), so that a patch compares equal wherever it stands.
+# The keys of the patches work/linux and patches/ last agreed on (written by
+# 'make tree' and 'make export'): a difference from them is an edit made on
+# one side since, not work the other side never saw.
+KEYS_FILE=$WORK/series.keys
+known_keys() { cat "$KEYS_FILE" 2>/dev/null || true; }
+
 patch_keys() {
 	local f
 	for f in "$@"; do
 		[ -f "$f" ] || continue
-		sed -e 's/^Subject: \[PATCH [0-9]*\/[0-9]*\] /Subject: /' "$f" | sha1sum | cut -d' ' -f1
+		# unfold the mail headers (a longer [PATCH k/n] folds the subject)
+		awk 'h && /^$/ { h = 0 } h && /^[ \t]/ { line = line $0; next }
+			NR > 1 { print line } { line = $0 } END { print line }' h=1 "$f" |
+			sed -e 's/^Subject: \[PATCH [0-9]*\/[0-9]*\] /Subject: /' | sha1sum | cut -d' ' -f1
 	done
 }

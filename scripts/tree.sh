@@ -77,6 +77,7 @@ dirty=$(git_t status --porcelain --untracked-files=no)
 if [ "$in_tree" = "$in_repo" ] && [ -z "$dirty" ] &&
 	[ -z "$(git_t rev-parse -q --verify REBASE_HEAD 2>/dev/null || true)" ] &&
 	[ ! -d "$TREE/.git/rebase-apply" ]; then
+	printf '%s\n' "$in_repo" >"$KEYS_FILE"
 	info "work/linux is up to date: base + ${#patches[@]} patches"
 	exit 0
 fi
@@ -90,7 +91,9 @@ $dirty"
 		die "work/linux is in the middle of a git am or rebase; finish or abort it first"
 	fi
 	# Commits in the tree that are not in patches/ are unexported work.
-	extra=$(comm -23 <(printf '%s\n' "$in_tree" | sort) <(printf '%s\n' "$in_repo" | sort) | grep -c . || true)
+	# (A commit exported earlier and since replaced in patches/ is not.)
+	extra=$(comm -23 <(printf '%s\n' "$in_tree" | sort) \
+		<({ printf '%s\n' "$in_repo"; known_keys; } | sort -u) | grep -c . || true)
 	if [ "$extra" -gt 0 ]; then
 		die "work/linux has $extra commit(s) not in patches/ (unexported work).
 Export them with 'make export', or discard them with 'make tree FORCE=1'."
@@ -109,4 +112,5 @@ for p in "${patches[@]}"; do
 	fi
 	info "applied $(basename "$p")"
 done
+patch_keys "${patches[@]}" >"$KEYS_FILE"
 info "work/linux: base + ${#patches[@]} patches, HEAD $(git_t rev-parse --short HEAD)"

@@ -17,7 +17,8 @@ import re
 import subprocess
 import sys
 
-TAP = re.compile(r'^(not )?ok \d+ (.*?)(?:\s+#\s*(SKIP|TODO)\b\s*(.*))?$')
+# "ok 3 name # SKIP why", and "ok 3 # SKIP why" (no name: ksft_test_result_skip)
+TAP = re.compile(r'^(not )?ok \d+\s*(.*?)\s*(?:#\s*(SKIP|TODO)\b\s*(.*))?$')
 PLAN = re.compile(r'^1\.\.(\d+)')
 # uffd-unit-tests prints "Testing <name>... done|skipped [reason: r]|failed [reason: r]"
 # and "Userfaults unit tests: pass=P, skip=S, fail=F (total=T)"; it is
@@ -106,9 +107,11 @@ def tap_lines(v, suite, lines, rules):
         if not m:
             continue
         n += 1
-        name = '%s: %s' % (suite, m.group(2))
+        # a result with no name (ksft_test_result_skip) goes by its number
+        label = m.group(2) or 'test %d (%s)' % (n, m.group(4) or 'no name')
+        name = '%s: %s' % (suite, label)
         if m.group(3) == 'SKIP':
-            why = expected(rules, suite, m.group(2))
+            why = expected(rules, suite, label)
             if why:
                 v.skip(name, why)
             else:
