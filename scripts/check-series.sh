@@ -119,6 +119,19 @@ norm() {
 		-e 's/:[0-9]+(:[0-9]+)?:/:/' | LC_ALL=C sort
 }
 
+# base_tree: make $WORK/base-tree a worktree at base (for the base side of
+# the warning comparisons) and set bt to it.
+base_tree() {
+	bt=$WORK/base-tree
+	if [ ! -d "$bt" ]; then
+		git_t worktree prune
+		git_t worktree add -q --detach "$bt" base
+	fi
+	if [ "$(git -C "$bt" rev-parse HEAD)" != "$(git_t rev-parse 'base^{commit}')" ]; then
+		git -C "$bt" checkout -q --detach base # work/linux was remade
+	fi
+}
+
 objs=() unbuilt=()
 for f in "${cfiles[@]}"; do
 	o=${f%.c}.o
@@ -127,15 +140,9 @@ done
 if ((${#objs[@]} == 0)); then
 	ok "checks: sparse and W=1 on touched files" "the series touches no C file built in this config"
 else
-	# The base side: a worktree at base with its own build directory.
-	bt=$WORK/base-tree bb=$WORK/base-build
-	if [ ! -d "$bt" ]; then
-		git_t worktree prune
-		git_t worktree add -q --detach "$bt" base
-	fi
-	if [ "$(git -C "$bt" rev-parse HEAD)" != "$(git_t rev-parse base^{commit})" ]; then
-		git -C "$bt" checkout -q --detach base # work/linux was remade
-	fi
+	# The base side: the base worktree with its own build directory.
+	base_tree
+	bb=$WORK/base-build
 	mkdir -p "$bb"
 	cp "$BUILD/.config" "$bb/.config"
 	make -s -C "$bt" O="$bb" CC="ccache gcc" olddefconfig prepare -j"$JOBS" >/dev/null 2>&1 ||
@@ -162,11 +169,7 @@ fi
 
 # Touched files the test kernel does not build: a compile-test build.
 if ((${#unbuilt[@]})); then
-	bt=$WORK/base-tree
-	if [ ! -d "$bt" ]; then
-		git_t worktree prune
-		git_t worktree add -q --detach "$bt" base
-	fi
+	base_tree
 	got=0
 	while IFS= read -r line; do
 		case "$line" in
