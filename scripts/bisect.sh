@@ -24,7 +24,7 @@ step "Building and booting each patch on its own ($((${#commits[@]} - 1)) of ${#
 bo=$WORK/out-bisect
 mkdir -p "$bo"
 cp "$OUT/initramfs.cpio.gz" "$bo/"
-i=0
+i=0 booted_sum= booted_i=
 for c in "${commits[@]::${#commits[@]}-1}"; do
 	i=$((i + 1))
 	subj=$(git_t log -1 --format=%s "$c")
@@ -33,14 +33,26 @@ for c in "${commits[@]::${#commits[@]}-1}"; do
 		grep -m1 -B2 -A8 -E ': (fatal )?error:|undefined reference|\*\*\* .*(No rule|Error [0-9]+)' "$BUILD/bisect.log" | sed 's/^/    /' >&2
 		echo "not ok 0 bisect: patch $i builds: $subj # build failed"
 		failed=1
+		booted_sum=
 		continue
 	fi
 	echo "ok 0 bisect: patch $i builds: $subj"
+	# A patch that leaves the kernel alone (documentation, MAINTAINERS,
+	# selftests, scripts) gives the same bzImage, which make did not even
+	# relink: its boot would repeat the previous one exactly.
+	sum=$(sha256sum <"$BUILD/arch/x86/boot/bzImage")
+	if [ "$sum" = "$booted_sum" ]; then
+		echo "ok 0 bisect: patch $i boots: $subj (bzImage identical to patch $booted_i's, which booted)"
+		info "patch $i builds (same bzImage as patch $booted_i) and boots: $subj"
+		continue
+	fi
+	booted_sum=
 	OUT=$bo BOOT_TIMEOUT=300 "$TOP/scripts/boot.sh" boot >/dev/null 2>&1 || true
 	if python3 "$TOP/tests/verdict.py" --tree "$TREE" --results "$bo/results.log" \
 		--console "$bo/console.log" --expected-klog "$TOP/tests/expected-klog" >"$bo/verdict.txt"; then
 		echo "ok 0 bisect: patch $i boots: $subj"
 		info "patch $i builds and boots: $subj"
+		booted_sum=$sum booted_i=$i
 	else
 		sed -n '/FAILURES/,$p' "$bo/verdict.txt" | sed 's/^/    /' >&2
 		echo "not ok 0 bisect: patch $i boots: $subj # see the kernel log above"
