@@ -2,11 +2,12 @@
 # Every target is a small script in scripts/; see README.md.
 S := scripts
 
-.PHONY: help run test deps tree export kernel guest boot check bisect clean have-tree
+.PHONY: help run test bench deps tree export kernel guest boot check bisect clean have-tree
 
 help:
 	@echo "make run     build the patched kernel, boot it in QEMU, show what it does"
 	@echo "make test    every test: series checks, build, boot, suites (CI runs this)"
+	@echo "make bench   base vs series: what invalidations cost a mirror, and the core"
 	@echo
 	@echo "make deps    install the Debian packages the harness needs"
 	@echo "make tree    work/linux: Debian's 6.12 source (tag base) + patches/"
@@ -25,6 +26,9 @@ run: deps tree
 
 test:
 	@$(S)/test.sh
+
+bench: have-tree
+	@$(S)/bench.sh
 
 deps:
 	@$(S)/deps.sh

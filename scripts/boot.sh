@@ -15,7 +15,13 @@ initrd=$OUT/initramfs.cpio.gz
 limit=${BOOT_TIMEOUT:-900}
 
 clock=
-if [ -w /dev/kvm ]; then
+if [ "${ICOUNT:-0}" = 1 ]; then
+	# Timing by instruction count (make bench): one virtual nanosecond per
+	# instruction, so the guest's clock and TSC (1 GHz) count instructions
+	# and idle time is skipped.  icount needs single-threaded TCG.
+	accel=(-accel tcg,thread=single -cpu max -icount shift=0,sleep=off)
+	clock="tsc_early_khz=1000000 tsc=reliable"
+elif [ -w /dev/kvm ]; then
 	accel=(-accel kvm -cpu host)
 else
 	accel=(-accel tcg -cpu max)

@@ -60,9 +60,12 @@ fi
 CFLAGS="$CFLAGS -iquote $MM" build uffd-unit-tests "" "$MM/uffd-unit-tests.c" "$src/uffd-common.c" $U
 # shellcheck disable=SC2086
 build migration "-lnuma" "$MM/migration.c" $U
-[ -f "$MM/mmu_notifier_events.c" ] ||
-	die "the tree has no tools/testing/selftests/mm/mmu_notifier_events.c: is the series applied? (make tree)"
+for t in mmu_notifier_events mmu_notifier_actions; do
+	[ -f "$MM/$t.c" ] ||
+		die "the tree has no tools/testing/selftests/mm/$t.c: is the series applied? (make tree)"
+done
 build mmu_notifier_events "" "$MM/mmu_notifier_events.c"
+build mmu_notifier_actions "" "$MM/mmu_notifier_actions.c" "$MM/vm_util.c"
 
 step "Packing the initramfs"
 root=$OUT/initramfs

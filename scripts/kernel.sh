@@ -3,7 +3,7 @@
 # ccache.  Usage: kernel.sh [fragment...]  (default: config/test.config)
 . "$(dirname "$0")/lib.sh"
 
-[ -d "$TREE/.git" ] || die "no work/linux (run: make tree)"
+[ -e "$TREE/.git" ] || die "no kernel tree at $TREE (run: make tree)"
 frags=("$@")
 ((${#frags[@]})) || frags=("$TOP/config/test.config")
 mkdir -p "$BUILD"

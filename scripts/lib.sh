@@ -6,7 +6,7 @@ trap 'echo "ERROR: ${BASH_SOURCE[0]##*/}:$LINENO: command failed (exit $?): $BAS
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=${WORK:-$TOP/work}
-TREE=$WORK/linux
+TREE=${TREE:-$WORK/linux}
 BUILD=${BUILD:-$WORK/build}
 OUT=${OUT:-$WORK/out}
 mkdir -p "$WORK"

@@ -240,7 +240,10 @@ def klog(v, console, allow):
     reports, i = [], 0
     while i < len(lines):
         if KLOG_BAD.search(lines[i]):
-            allowed = [r for r in allow if re.search(r[0], lines[i])]
+            # A stack dump is allowed with the expected message just before
+            # its "Call Trace:" (dump_stack() prints CPU and hardware first).
+            seen = lines[max(0, i - 4):i + 1] if 'Call Trace:' in lines[i] else [lines[i]]
+            allowed = [r for r in allow if any(re.search(r[0], l) for l in seen)]
             if allowed:
                 i += 1
                 continue

@@ -1,0 +1,68 @@
+#!/bin/bash
+# make bench: the same workload (tests/bench/mirror-bench.c) on the base
+# kernel and on the patched one, same config, in QEMU with -icount.  Both
+# carry the series' instrumentation patch (the test_hmm counters), the base
+# that patch alone.  Writes work/bench/bench.md and work/bench/bench.csv.
+. "$(dirname "$0")/lib.sh"
+
+B=$WORK/bench
+mkdir -p "$B"
+[ -d "$TREE/.git" ] || die "no work/linux (run: make tree)"
+subject='lib/test_hmm: count invalidations, dropped entries and device faults'
+instr=$(grep -l -F "$subject" "$TOP"/patches/[0-9][0-9][0-9][0-9]-*.patch | grep -v 0000-cover || true)
+[ -n "$instr" ] || die "no patch '$subject' in patches/: the bench counts with it"
+git -C "$TREE" log --format=%s base..HEAD | grep -qxF "$subject" ||
+	die "work/linux does not carry '$subject' (run: make tree)"
+
+step "Base tree: $BASE_PKG + $(basename "$instr") only"
+bt=$B/base-tree
+if [ ! -d "$bt/.git" ] && [ ! -f "$bt/.git" ]; then
+	git -C "$TREE" worktree prune
+	git -C "$TREE" worktree add -q --detach "$bt" base
+fi
+git -C "$bt" reset -q --hard base
+git -C "$bt" clean -q -fd
+git -C "$bt" apply --index "$instr" ||
+	die "$(basename "$instr") does not apply to the base: the bench needs it on both kernels"
+
+# The test kernel's config without lockdep, DEBUG_VM and the other checks
+# that would weigh on the timings; KUnit off (the base has no suite of ours).
+frag=$B/bench.config
+grep -v -E 'KUNIT|PROVE_LOCKING|DEBUG_VM|DEBUG_ATOMIC_SLEEP|DEBUG_KERNEL|SOFTLOCKUP|HUNG_TASK' \
+	"$TOP/config/test.config" >"$frag"
+
+prog=$TOP/tests/bench/mirror-bench.c
+# The series' selftest runs on both kernels too: what it reports on the base.
+MM=$TREE/tools/testing/selftests/mm
+[ -f "$MM/mmu_notifier_actions.c" ] || die "work/linux has no mmu_notifier_actions selftest (run: make tree)"
+for k in base series; do
+	if [ $k = base ]; then t=$bt; else t=$TREE; fi
+	step "Kernel: $k"
+	TREE=$t BUILD=$B/$k-build "$TOP/scripts/kernel.sh" "$frag"
+	o=$B/$k-out root=$B/$k-out/initramfs
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests}
+	cp /bin/busybox "$root/bin/busybox"
+	cp "$TOP/tests/guest/init" "$root/init"
+	printf 'mmu_notifier_actions\t600\tmmu_notifier_actions\nmirror-bench\t3600\tmirror-bench\n' \
+		>"$root/tests/suites"
+	gcc -static -O2 -Wall -Wextra -isystem "$B/$k-build/hdr/include" -I"$t" \
+		-o "$root/tests/mirror-bench" "$prog" -lpthread ||
+		die "could not build tests/bench/mirror-bench.c against the $k tree"
+	(cd "$MM" && gcc -static -O2 -Wall -U_FORTIFY_SOURCE -isystem "$B/$k-build/hdr/include" \
+		-I"$TREE" -I"$TREE/tools/include/uapi" -I"$TREE/tools/testing/selftests" \
+		-o "$root/tests/mmu_notifier_actions" mmu_notifier_actions.c vm_util.c -lrt -lpthread -lm) ||
+		die "could not build the mmu_notifier_actions selftest"
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$o/initramfs.cpio.gz"
+	ICOUNT=1 OUT=$o BUILD=$B/$k-build BOOT_TIMEOUT=3600 "$TOP/scripts/boot.sh" suite
+	grep -a -q '^@@ exit mirror-bench 0 ' "$o/results.log" || {
+		sed -n '/^@@ suite/,/^@@ exit/p' "$o/results.log" | sed 's/^/    /' >&2
+		die "the bench did not finish on the $k kernel (console: ${o#"$TOP"/}/console.log)"
+	}
+done
+
+step "Report"
+python3 "$TOP/tests/bench/report.py" "$B/base-out/results.log" "$B/series-out/results.log" \
+	"$B/bench.csv" >"$B/bench.md"
+cat "$B/bench.md"
+info "written: ${B#"$TOP"/}/bench.md, ${B#"$TOP"/}/bench.csv"
