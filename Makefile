@@ -53,5 +53,6 @@ bisect:
 	@$(S)/bisect.sh
 
 clean:
-	rm -rf work/out work/out-bisect work/build work/base-build work/base-tree work/cocci-tree
+	rm -rf work/out work/out-bisect work/build work/base-build work/base-tree work/cocci-tree \
+		work/bisect-tree work/bisect-build
 	-git -C work/linux worktree prune

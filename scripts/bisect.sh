@@ -1,8 +1,10 @@
 #!/bin/bash
 # Bisectability: build every patch of the series but the last (test.sh
-# builds and tests HEAD) and boot it to /init and back, in work/linux itself
-# so that the O= build stays incremental.  TAP lines on stdout.  The tree is
-# returned to its branch whatever happens.
+# builds and tests HEAD in full) and boot it to /init and back.  The patches
+# are checked out in a worktree of their own (work/bisect-tree) and built
+# with the smaller config/bisect.config in work/bisect-build, so work/linux
+# and work/build are never touched and each build stays incremental.
+# TAP lines on stdout.
 . "$(dirname "$0")/lib.sh"
 
 git_t() { git -C "$TREE" "$@"; }
@@ -11,47 +13,67 @@ if ((${#commits[@]} < 2)); then
 	echo "ok 0 bisect: every patch builds and boots on its own # SKIP the series has ${#commits[@]} patch(es); HEAD is built and tested above"
 	exit 0
 fi
-[ -z "$(git_t status --porcelain --untracked-files=no)" ] ||
-	die "work/linux has uncommitted changes; cannot check out each patch"
 [ -f "$OUT/initramfs.cpio.gz" ] || die "no initramfs (run: make guest)"
-branch=$(git_t symbolic-ref -q --short HEAD || git_t rev-parse HEAD)
-# An older patch's syncconfig drops options that later patches add: keep
-# HEAD's .config and put it back, with the branch, whatever happens.
-cp "$BUILD/.config" "$BUILD/.config.head"
-trap 'git_t checkout -q "$branch"; cp "$BUILD/.config.head" "$BUILD/.config"' EXIT
+bt=$WORK/bisect-tree
+bb=$WORK/bisect-build
+frag=$TOP/config/bisect.config
+if [ ! -e "$bt/.git" ]; then
+	git_t worktree prune
+	rm -rf "$bt"
+	git_t worktree add -q --detach "$bt" "${commits[-2]}" ||
+		die "cannot create the bisect worktree ${bt#"$TOP"/}"
+fi
+bgit() { git -C "$bt" "$@"; }
+[ -z "$(bgit status --porcelain --untracked-files=no)" ] ||
+	die "${bt#"$TOP"/} has local changes; it belongs to the bisect (remove it and rerun)"
+
+# Configure once, at the last patch checked here, which knows every option:
+# an older patch's syncconfig drops the options that later patches add, so
+# each patch starts again from this .config.
+bgit checkout -q --detach "${commits[-2]}"
+step "Configuring the bisect kernel: tinyconfig + ${frag#"$TOP"/}"
+TREE=$bt BUILD=$bb CONFIGURE_ONLY=1 "$TOP/scripts/kernel.sh" "$frag" ||
+	die "cannot configure the bisect kernel in ${bb#"$TOP"/}"
+cp "$bb/.config" "$bb/.config.last"
+
 failed=0
-step "Building and booting each patch on its own ($((${#commits[@]} - 1)) of ${#commits[@]}; HEAD is tested in full)"
+step "Building and booting each patch on its own ($((${#commits[@]} - 1)) of ${#commits[@]}; HEAD is tested in full above)"
 bo=$WORK/out-bisect
 mkdir -p "$bo"
 cp "$OUT/initramfs.cpio.gz" "$bo/"
 i=0 booted_sum= booted_i=
 for c in "${commits[@]::${#commits[@]}-1}"; do
 	i=$((i + 1))
+	t0=$SECONDS
 	subj=$(git_t log -1 --format=%s "$c")
-	git_t checkout -q "$c"
-	if ! make -C "$TREE" O="$BUILD" CC="ccache gcc" -j"$JOBS" bzImage >"$BUILD/bisect.log" 2>&1; then
-		grep -m1 -B2 -A8 -E ': (fatal )?error:|undefined reference|\*\*\* .*(No rule|Error [0-9]+)' "$BUILD/bisect.log" | sed 's/^/    /' >&2
-		echo "not ok 0 bisect: patch $i builds: $subj # build failed"
+	bgit checkout -q --detach "$c"
+	cmp -s "$bb/.config.last" "$bb/.config" || cp "$bb/.config.last" "$bb/.config"
+	if ! run_logged "$bb/build.log" "patch $i build" \
+		make -C "$bt" O="$bb" CC="ccache gcc" HOSTCC="ccache gcc" -j"$JOBS" bzImage; then
+		grep -m1 -B2 -A8 -E ': (fatal )?error:|undefined reference|\*\*\* .*(No rule|Error [0-9]+)' "$bb/build.log" | sed 's/^/    /' >&2
+		echo "not ok 0 bisect: patch $i builds: $subj # build failed (log: ${bb#"$TOP"/}/build.log)"
 		failed=1
 		booted_sum=
 		continue
 	fi
 	echo "ok 0 bisect: patch $i builds: $subj"
+	tb=$((SECONDS - t0))
 	# A patch that leaves the kernel alone (documentation, MAINTAINERS,
 	# selftests, scripts) gives the same bzImage, which make did not even
 	# relink: its boot would repeat the previous one exactly.
-	sum=$(sha256sum <"$BUILD/arch/x86/boot/bzImage")
+	sum=$(sha256sum <"$bb/arch/x86/boot/bzImage")
 	if [ "$sum" = "$booted_sum" ]; then
 		echo "ok 0 bisect: patch $i boots: $subj (bzImage identical to patch $booted_i's, which booted)"
-		info "patch $i builds (same bzImage as patch $booted_i) and boots: $subj"
+		info "patch $i: built in ${tb}s, same bzImage as patch $booted_i: $subj"
 		continue
 	fi
 	booted_sum=
-	OUT=$bo BOOT_TIMEOUT=300 "$TOP/scripts/boot.sh" boot >/dev/null 2>&1 || true
-	if python3 "$TOP/tests/verdict.py" --tree "$TREE" --results "$bo/results.log" \
-		--console "$bo/console.log" --expected-klog "$TOP/tests/expected-klog" >"$bo/verdict.txt"; then
+	BUILD=$bb OUT=$bo LIGHT=1 BOOT_TIMEOUT=300 "$TOP/scripts/boot.sh" boot >/dev/null 2>&1 || true
+	if python3 "$TOP/tests/verdict.py" --tree "$bt" --results "$bo/results.log" \
+		--console "$bo/console.log" --expected-klog "$TOP/tests/expected-klog" \
+		$(grep -q '^CONFIG_KUNIT=y' "$bb/.config" && echo --kunit) >"$bo/verdict.txt"; then
 		echo "ok 0 bisect: patch $i boots: $subj"
-		info "patch $i builds and boots: $subj"
+		info "patch $i: built in ${tb}s, booted in $((SECONDS - t0 - tb))s: $subj"
 		booted_sum=$sum booted_i=$i
 	else
 		sed -n '/FAILURES/,$p' "$bo/verdict.txt" | sed 's/^/    /' >&2
@@ -59,4 +81,19 @@ for c in "${commits[@]::${#commits[@]}-1}"; do
 		failed=1
 	fi
 done
+
+# The smaller config must still compile what the series changes: every C
+# file the series touches that the test kernel compiles at HEAD.
+missed=()
+while IFS= read -r f; do
+	[ -f "$bt/$f" ] || continue
+	o=${f%.c}.o
+	[ -f "$BUILD/$o" ] && [ ! -f "$bb/$o" ] && missed+=("$f")
+done < <(git_t diff --name-only base "${commits[-2]}" -- '*.c')
+if ((${#missed[@]})); then
+	echo "not ok 0 bisect: ${frag#"$TOP"/} compiles every C file of the series that the test kernel compiles # not compiled: ${missed[*]}"
+	failed=1
+else
+	echo "ok 0 bisect: ${frag#"$TOP"/} compiles every C file of the series that the test kernel compiles"
+fi
 exit $failed

@@ -2,6 +2,8 @@
 # Boot the built kernel with the initramfs in QEMU and wait for the guest to
 # finish.  Usage: boot.sh [MODE] [extra kernel args...]
 #   MODE suite (default): run tests/suites;  boot: just boot and power off.
+# Environment: ACCEL=kvm|tcg, SMP (vCPUs, 2), LIGHT=1 (1 GiB, no reserved
+# or huge pages), ICOUNT=1 (instruction-counted TCG), SHOW=1, BOOT_TIMEOUT.
 # Console (kernel log) -> $OUT/console.log; test output -> $OUT/results.log.
 # SHOW=1 also streams the console to the terminal.
 . "$(dirname "$0")/lib.sh"
@@ -21,7 +23,11 @@ if [ "${ICOUNT:-0}" = 1 ]; then
 	# and idle time is skipped.  icount needs single-threaded TCG.
 	accel=(-accel tcg,thread=single -cpu max -icount shift=0,sleep=off)
 	clock="tsc_early_khz=1000000 tsc=reliable"
-elif [ -w /dev/kvm ]; then
+elif [ "${ACCEL:-}" = kvm ] || { [ -z "${ACCEL:-}" ] && [ -w /dev/kvm ] &&
+	grep -qw -e vmx -e svm /proc/cpuinfo; }; then
+	# /dev/kvm alone is not enough: a KVM that needs no VT-x/AMD-V (PVM,
+	# in some sandboxes) runs only kernels built for it, and ours then
+	# hangs before its first console line.  ACCEL=kvm|tcg overrides.
 	accel=(-accel kvm -cpu host)
 else
 	accel=(-accel tcg -cpu max)
@@ -50,9 +56,15 @@ bios=()
 # 4 GiB: QEMU maps 3 GiB below 4G and 1 GiB above.  512 MiB of the latter
 # is reserved (memmap=) and handed to test_hmm as the "special purpose
 # memory" of its two DEVICE_COHERENT devices; 128 huge pages for hugetlb.
+# LIGHT=1 (the bisect's boots, which run no suite): 1 GiB and none of that.
+mem=4G
 args="console=ttyS0 panic=-1 oops=panic numa=fake=2 transparent_hugepage=madvise"
-args="$args memmap=512M\$0x100000000 test_hmm.spm_addr_dev0=0x100000000"
-args="$args test_hmm.spm_addr_dev1=0x110000000 hugepages=128"
+if [ "${LIGHT:-0}" = 1 ]; then
+	mem=1G
+else
+	args="$args memmap=512M\$0x100000000 test_hmm.spm_addr_dev0=0x100000000"
+	args="$args test_hmm.spm_addr_dev1=0x110000000 hugepages=128"
+fi
 args="$args $clock hung_task_timeout_secs=60 softlockup_panic=0 mnt.mode=$mode $*"
 
 console=$OUT/console.log
@@ -61,10 +73,11 @@ rm -f "$console" "$results"
 : >"$console"
 : >"$results"
 
-step "Booting the kernel in QEMU (${accel[1]}, 2 vCPUs, 2 NUMA nodes, mode $mode, limit ${limit}s)"
+cpus=${SMP:-2}
+step "Booting the kernel in QEMU (${accel[1]}, $cpus vCPU(s), 2 NUMA nodes, $mem, mode $mode, limit ${limit}s)"
 t0=$SECONDS
 timeout --foreground -k 5 "$limit" qemu-system-x86_64 "${accel[@]}" "${bios[@]}" \
-	-smp 2 -m 4G -display none -monitor none -no-reboot \
+	-smp "$cpus" -m "$mem" -display none -monitor none -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$args" \
 	-serial "file:$console" -serial "file:$results" &
 qpid=$!
@@ -80,9 +93,18 @@ progress() {
 	done < <(grep -a '^@@ exit' "$results" || true)
 	shown=$n
 }
+# A kernel that prints nothing for a minute will not: say so and stop,
+# rather than wait for the limit.
+quiet=${QUIET_LIMIT:-60}
 while kill -0 $qpid 2>/dev/null; do
 	sleep 1
 	progress
+	if ((SECONDS - t0 > quiet)) && [ ! -s "$console" ]; then
+		warn "the kernel printed nothing in ${quiet}s (${accel[*]}); stopping QEMU"
+		kill $qpid 2>/dev/null || true
+		echo "@@ silent: the kernel printed nothing in ${quiet}s with ${accel[*]}" >>"$results"
+		break
+	fi
 done
 progress
 rc=0

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Configure (tinyconfig + a fragment) and build work/linux into $BUILD with
 # ccache.  Usage: kernel.sh [fragment...]  (default: config/test.config)
+# CONFIGURE_ONLY=1: configure, do not build.
 . "$(dirname "$0")/lib.sh"
 
 [ -e "$TREE/.git" ] || die "no kernel tree at $TREE (run: make tree)"
@@ -41,6 +42,7 @@ if [ ! -f "$BUILD/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] ||
 	[ -z "$bad" ] || die "options the kernel did not take (a missing dependency?):$bad"
 	echo "$want" >"$stamp"
 fi
+[ "${CONFIGURE_ONLY:-0}" = 1 ] && exit 0
 
 step "Building the kernel in ${BUILD#"$TOP"/} ($JOBS jobs, ccache)"
 log=$BUILD/build.log

@@ -47,10 +47,6 @@ must "guest: initramfs and test programs build" "$TOP/scripts/guest.sh"
 
 "$TOP/scripts/bisect.sh" >>"$host" || true
 grep -q "bisect:" "$host" || t_fail "bisect: every patch builds and boots" "bisect.sh stopped (see above)"
-if [ "$(git -C "$TREE" rev-list --count base..HEAD)" -gt 1 ]; then
-	# leave work/build at HEAD (ccache makes it quick)
-	"$TOP/scripts/kernel.sh" >/dev/null || t_fail "kernel: rebuilt at HEAD after bisect" "see above"
-fi
 step "Verdict (total time $((SECONDS - t0))s)"
 rc=0
 verdict --results "$OUT/results.log" --console "$OUT/console.log" | tee "$OUT/verdict.txt" || rc=$?

@@ -148,6 +148,11 @@ def guest(v, results, rules):
         return
     with open(results, errors='replace') as f:
         lines = [l.rstrip('\r\n') for l in f]
+    silent = [l for l in lines if l.startswith('@@ silent: ')]
+    if silent:
+        v.fail('guest: boot', silent[0][len('@@ silent: '):] +
+               ' (set ACCEL=tcg if this host\'s KVM cannot run it)')
+        return
     if not any(l.startswith('@@ boot') for l in lines):
         v.fail('guest: boot', 'the guest never reached /init; the kernel log ends:',
                '\n'.join(console_tail(results)))

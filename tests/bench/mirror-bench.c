@@ -50,18 +50,22 @@ static void die(const char *what)
 	exit(1);
 }
 
+/*
+ * Write set to path and return 0 (-1 on failure); or, with set NULL, return
+ * the number path holds (-1 if it cannot be read).
+ */
 static long sysctl(const char *path, const char *set)
 {
 	char b[32] = "";
 	long val = -1;
-	int fd = open(path, set ? O_RDWR : O_RDONLY);
+	int fd = open(path, set ? O_WRONLY : O_RDONLY);
 
 	if (fd < 0)
 		return -1;
-	if (read(fd, b, sizeof(b) - 1) > 0)
+	if (set)
+		val = write(fd, set, strlen(set)) == (ssize_t)strlen(set) ? 0 : -1;
+	else if (read(fd, b, sizeof(b) - 1) > 0)
 		val = strtol(b, NULL, 10);
-	if (set && pwrite(fd, set, strlen(set), 0) != (ssize_t)strlen(set))
-		val = -1;
 	close(fd);
 	return val;
 }
@@ -238,6 +242,7 @@ static void op_numa_hint(int fd)
 	time_t t0 = time(NULL);
 	pthread_t idle;
 	int sum = 0;
+	long rd;
 
 	/* Every page a candidate: not a single-threaded task's local node. */
 	if (pthread_create(&idle, NULL, idle_thread, NULL))
@@ -261,8 +266,9 @@ static void op_numa_hint(int fd)
 		fprintf(stderr, "mirror-bench: NUMA hinting reached %llu of %d pages in %lds (%d)\n",
 			c.dropped + c.wrprotected, NPAGES,
 			(long)(time(NULL) - t0), sum);
-	report("NUMA hinting", c, faults(fd, HMM_DMIRROR_READ, p),
-	       faults(fd, HMM_DMIRROR_WRITE, p));
+	/* The read first: a write would restore read access too. */
+	rd = faults(fd, HMM_DMIRROR_READ, p);
+	report("NUMA hinting", c, rd, faults(fd, HMM_DMIRROR_WRITE, p));
 	munmap(p, len);
 }
 
