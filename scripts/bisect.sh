@@ -17,7 +17,10 @@ fi
 bt=$WORK/bisect-tree
 bb=$WORK/bisect-build
 frag=$TOP/config/bisect.config
-if [ ! -e "$bt/.git" ]; then
+# (A worktree whose repository was made anew, by make tree FORCE=1, is
+# made anew too.)
+if [ "$(git -C "$bt" rev-parse --show-toplevel 2>/dev/null)" != "$bt" ] ||
+	! git -C "$bt" rev-parse -q --verify HEAD >/dev/null 2>&1; then
 	git_t worktree prune
 	rm -rf "$bt"
 	git_t worktree add -q --detach "$bt" "${commits[-2]}" ||

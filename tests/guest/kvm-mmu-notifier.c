@@ -1,0 +1,898 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What KVM does about each kind of MMU-notifier invalidation
+ * (notes/kvm-plan.md, section 4).
+ *
+ * A 32-bit guest with paging (so that with npt=0/ept=0 the real shadow MMU
+ * runs) writes and reads 1024 private anonymous pages while the host takes
+ * write access away: mprotect, soft-dirty, uffd-wp, KSM; MADV_DONTNEED is the
+ * control.  The TAP results check what holds on any kernel.  What KVM did is
+ * one TAP comment per operation, asserted only with --expect-keep:
+ *   # kvm,<mmu>,<op>,<callbacks>,<zapped>,<wrprotected>,<read_faults>,
+ *     <write_faults>,<tlb_flush_requests>,<pf_fast>		(one line)
+ * --mmu=tdp|shadow fails if KVM runs the other MMU.
+ */
+#define _GNU_SOURCE
+#include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE		4096UL
+#define LOW_SIZE	0x100000UL	/* slot 0: page tables and code */
+#define PD_GPA		0x10000UL
+#define PT_GPA		0x11000UL	/* two page tables: 0-4 MiB and 4-8 MiB */
+#define DATA_PT_GPA	(PT_GPA + PAGE)	/* the second one maps slot 1 */
+#define CODE_GPA	0x20000UL
+#define W_GPA		(CODE_GPA + 0x00)
+#define R_GPA		(CODE_GPA + 0x10)
+#define S_GPA		(CODE_GPA + 0x20)
+#define DATA_GPA	0x400000UL	/* slot 1 */
+#define NPAGES		1024
+#define DATA_SIZE	(NPAGES * PAGE)
+#define PDE_FLAGS	0x27		/* P|RW|US|A */
+/* P|RW|US|A|D: with D clear, shadow paging would map read-only to track D. */
+#define PTE_RW		0x67
+#define PTE_RO		0x65
+#define PORT		0x10
+#define RUN_TIMEOUT	30
+#define KSM_TIMEOUT	60
+#define TRACING		"/sys/kernel/tracing"
+#define EV_HVA		TRACING "/events/kvm/kvm_unmap_hva_range"
+#define EV_SPTE		TRACING "/events/kvmmmu/kvm_tdp_mmu_spte_changed"
+#define KSM		"/sys/kernel/mm/ksm/"
+
+/*
+ * The guest's routines, entered with esi = first page, ebx = stride,
+ * ecx = page count, eax = value; each reports al on PORT.
+ * W: mov [esi],eax; add esi,ebx; loop W; out PORT,al; hlt
+ * R: mov edx,[esi]; add esi,ebx; loop R; out PORT,al; hlt
+ * S, edi = the first gPTE: or dword [edi],2 (the gPTE becomes writable);
+ *    invlpg [esi]; mov [esi],eax; add esi,ebx; add edi,4; loop S; out; hlt
+ */
+static const unsigned char guest_w[] = { 0x89, 0x06, 0x01, 0xde, 0xe2, 0xfa, 0xe6, PORT, 0xf4 };
+static const unsigned char guest_r[] = { 0x8b, 0x16, 0x01, 0xde, 0xe2, 0xfa, 0xe6, PORT, 0xf4 };
+static const unsigned char guest_s[] = {
+	0x83, 0x0f, 0x02, 0x0f, 0x01, 0x3e, 0x89, 0x06, 0x01, 0xde,
+	0x83, 0xc7, 0x04, 0xe2, 0xf1, 0xe6, PORT, 0xf4,
+};
+
+struct vm {
+	int fd, vcpu, vm_stats, vcpu_stats;
+	struct kvm_run *run;
+	long run_size;
+	unsigned char *low;		/* slot 0 */
+	unsigned char *data;		/* slot 1, between two PROT_NONE guards */
+	off_t pages_4k, tlb_requests, pf_taken, pf_fast;	/* stats offsets */
+};
+
+struct counters {
+	__u64 pages_4k, tlb_requests, pf_taken, pf_fast;
+};
+
+/* One host operation and what KVM did about it; -1 is "n/a". */
+struct op {
+	const char *name;
+	struct counters c0, c1;		/* before and after the host operation */
+	long callbacks, zapped, wrprot, tlb_requests;
+	long read_faults, write_faults, pf_fast;
+	int refused;
+};
+
+static int kvm_fd = -1, ntest, nfail, expect_keep, tracing, tdp_mmu, uffd = -1;
+static const char *mmu = "unknown";
+static const char *const ksm_knobs[3] = { "run", "pages_to_scan", "sleep_millisecs" };
+static char ksm_saved[3][32];
+static long ksm_merged;
+
+static void __attribute__((format(printf, 4, 5)))
+check(int ok, const char *op, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!ok && fmt) {
+		printf("# ");
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+		printf("\n");
+	}
+	printf("%sok %d kvm/%s%s%s: %s\n", ok ? "" : "not ", ++ntest, mmu,
+	       op ? "/" : "", op ? op : "", what);
+	nfail += !ok;
+}
+
+/* Anything that keeps the test from running is a failure, with the errno. */
+static void __attribute__((noreturn)) setup_fail(const char *op, const char *what)
+{
+	const char *err = strerror(errno);
+
+	printf("not ok %d kvm/%s%s%s: %s: %s\n", ++ntest, mmu,
+	       op ? "/" : "", op ? op : "", what, err);
+	exit(1);
+}
+
+/* 0 or -1 with errno; fclose() reports the write's error (a bad filter, say). */
+static int write_file(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return -1;
+	fputs(s, f);
+	return fclose(f) ? -1 : 0;
+}
+
+static int read_file(const char *path, char *buf, int size)
+{
+	FILE *f = fopen(path, "re");
+	int ok = f && fgets(buf, size, f);
+
+	if (f)
+		fclose(f);
+	if (ok)
+		buf[strcspn(buf, "\n")] = 0;
+	return ok ? 0 : -1;
+}
+
+/*
+ * KVM_AMD and KVM_INTEL are both built in, so both parameter files exist
+ * and the unused one keeps its default: the CPU vendor says which counts.
+ */
+static const char *running_mmu(void)
+{
+	unsigned int a, b, c, d;
+	char vendor[13] = "", val[8];
+	const char *path;
+
+	__cpuid(0, a, b, c, d);
+	(void)a;
+	memcpy(vendor, &b, 4);
+	memcpy(vendor + 4, &d, 4);
+	memcpy(vendor + 8, &c, 4);
+	if (!strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine"))
+		path = "/sys/module/kvm_amd/parameters/npt";
+	else
+		path = "/sys/module/kvm_intel/parameters/ept";
+	if (read_file(path, val, sizeof(val)))
+		return "unknown";
+	printf("# %s: %s = %s\n", vendor, path, val);
+	if (val[0] != 'Y' && val[0] != '1')
+		return "shadow";
+	/* The SPTE tracepoint is the TDP MMU's; kvm.tdp_mmu=0 uses rmaps. */
+	tdp_mmu = !read_file("/sys/module/kvm/parameters/tdp_mmu", val, sizeof(val)) &&
+		  val[0] == 'Y';
+	return "tdp";
+}
+
+/*
+ * Optional tracefs counting: the callbacks that reach KVM (filtered on
+ * slot 1's hva) and, with the TDP MMU, what became of slot 1's SPTEs.
+ */
+static void trace_setup(const struct vm *vm)
+{
+	unsigned long start = (unsigned long)vm->data;
+	char hva[80], gfn[48];
+
+	snprintf(hva, sizeof(hva), "start < %#lx && end > %#lx", start + DATA_SIZE, start);
+	snprintf(gfn, sizeof(gfn), "gfn >= %#lx && gfn < %#lx",
+		 DATA_GPA / PAGE, DATA_GPA / PAGE + NPAGES);
+	tracing = !write_file(EV_HVA "/filter", hva) && !write_file(EV_HVA "/enable", "1") &&
+		  !write_file(EV_SPTE "/filter", gfn) && !write_file(EV_SPTE "/enable", "1");
+	if (!tracing)
+		printf("# no tracefs events: callbacks and write-protect counts are n/a\n");
+}
+
+/*
+ * Present is bit 0 on NPT, RWX on EPT; W is bit 1 on both; leaf is level 1
+ * or PS.  A zap is a present leaf becoming non-present, a write-protect a
+ * present leaf changing to another present SPTE without W.
+ */
+#define SPTE_CHANGED	\
+	"kvm_tdp_mmu_spte_changed: as id %d gfn %llx level %d old_spte %llx new_spte %llx"
+static void trace_count(struct op *op)
+{
+	unsigned long long gfn, old, new;
+	char line[512], *p;
+	int as_id, level;
+	FILE *f;
+
+	op->callbacks = op->wrprot = -1;
+	f = tracing ? fopen(TRACING "/trace", "re") : NULL;
+	if (!f)
+		return;
+	op->callbacks = 0;
+	if (tdp_mmu)
+		op->zapped = op->wrprot = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "kvm_unmap_hva_range:")) {
+			op->callbacks++;
+			continue;
+		}
+		p = strstr(line, "kvm_tdp_mmu_spte_changed:");
+		if (!tdp_mmu || !p ||
+		    sscanf(p, SPTE_CHANGED, &as_id, &gfn, &level, &old, &new) != 5)
+			continue;
+		if (!(old & 7) || (level > 1 && !(old & 0x80)))
+			continue;
+		if (!(new & 7))
+			op->zapped++;
+		else if (new != old && !(new & 2))
+			op->wrprot++;
+	}
+	fclose(f);
+}
+
+static void ksm_restore(void)
+{
+	char path[64];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), KSM "%s", ksm_knobs[i]);
+		if (ksm_saved[i][0])
+			write_file(path, ksm_saved[i]);
+		ksm_saved[i][0] = 0;
+	}
+}
+
+/* Leave the machine as found: tracefs events off, KSM knobs back. */
+static void cleanup(void)
+{
+	ksm_restore();
+	write_file(EV_HVA "/enable", "0");
+	write_file(EV_HVA "/filter", "0");
+	write_file(EV_SPTE "/enable", "0");
+	write_file(EV_SPTE "/filter", "0");
+}
+
+/* Start ksmd fast, wait until every page of slot 1 is merged, stop it. */
+static int ksm_merge(unsigned char *data)
+{
+	static const char *const want[3] = { "1", "4096", "0" };
+	struct timespec t0, t;
+	char path[64], buf[32];
+	int i;
+
+	for (i = 2; i >= 0; i--) {	/* run=1 last */
+		snprintf(path, sizeof(path), KSM "%s", ksm_knobs[i]);
+		if (read_file(path, ksm_saved[i], sizeof(ksm_saved[i])) ||
+		    write_file(path, want[i]))
+			return -1;
+	}
+	if (madvise(data, DATA_SIZE, MADV_MERGEABLE))
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		ksm_merged = read_file("/proc/self/ksm_merging_pages", buf, sizeof(buf)) ?
+			     -1 : atol(buf);
+		if (ksm_merged >= NPAGES || ksm_merged < 0)
+			break;
+		usleep(20000);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < KSM_TIMEOUT);
+	ksm_restore();			/* no more merging while the guest runs */
+	return 0;
+}
+
+static off_t stat_offset(int fd, const char *name)
+{
+	struct kvm_stats_header h;
+	struct kvm_stats_desc *d;
+	off_t off = -1;
+	size_t size, total;
+	char *buf;
+	__u32 i;
+
+	if (pread(fd, &h, sizeof(h), 0) != sizeof(h))
+		setup_fail(NULL, "reading the stats header");
+	size = sizeof(*d) + h.name_size;
+	total = size * h.num_desc;
+	buf = malloc(total);
+	if (!buf || pread(fd, buf, total, h.desc_offset) != (ssize_t)total)
+		setup_fail(NULL, "reading the stats descriptors");
+	for (i = 0; i < h.num_desc && off < 0; i++) {
+		d = (struct kvm_stats_desc *)(buf + i * size);
+		if (!strcmp(d->name, name))
+			off = h.data_offset + d->offset;
+	}
+	free(buf);
+	errno = ENOENT;
+	if (off < 0)
+		setup_fail(NULL, name);
+	return off;
+}
+
+static __u64 stat_read(int fd, off_t off)
+{
+	__u64 v;
+
+	if (pread(fd, &v, sizeof(v), off) != sizeof(v))
+		setup_fail(NULL, "reading a KVM stat");
+	return v;
+}
+
+static void counters(const struct vm *vm, struct counters *c)
+{
+	c->pages_4k = stat_read(vm->vm_stats, vm->pages_4k);
+	c->tlb_requests = stat_read(vm->vm_stats, vm->tlb_requests);
+	c->pf_taken = stat_read(vm->vcpu_stats, vm->pf_taken);
+	c->pf_fast = stat_read(vm->vcpu_stats, vm->pf_fast);
+}
+
+/* A PD and two PTs identity-map 8 MiB; slot 1's gPTEs get data_pte. */
+static void build_guest(unsigned char *low, unsigned int data_pte)
+{
+	__u32 *pd = (__u32 *)(low + PD_GPA), *pt = (__u32 *)(low + PT_GPA);
+	unsigned long i;
+
+	pd[0] = PT_GPA | PDE_FLAGS;
+	pd[1] = DATA_PT_GPA | PDE_FLAGS;
+	for (i = 0; i < 2048; i++)
+		pt[i] = i * PAGE | (i * PAGE >= DATA_GPA ? data_pte : PTE_RW);
+	memcpy(low + W_GPA, guest_w, sizeof(guest_w));
+	memcpy(low + R_GPA, guest_r, sizeof(guest_r));
+	memcpy(low + S_GPA, guest_s, sizeof(guest_s));
+}
+
+/* Private anonymous, no THP, written by the host so that no zero page is mapped. */
+static unsigned char *map_data(void)
+{
+	unsigned char *guard, *data;
+
+	/*
+	 * Guards keep later mappings from merging into slot 1's VMA: an
+	 * expanded VMA gets VM_SOFTDIRTY and all its pages read soft-dirty.
+	 */
+	guard = mmap(NULL, DATA_SIZE + 2 * PAGE, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (guard == MAP_FAILED)
+		setup_fail(NULL, "mmap (slot 1 guards)");
+	data = mmap(guard + PAGE, DATA_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (data == MAP_FAILED)
+		setup_fail(NULL, "mmap (slot 1)");
+	if (madvise(data, DATA_SIZE, MADV_NOHUGEPAGE))
+		setup_fail(NULL, "MADV_NOHUGEPAGE");
+	memset(data, 0x11, DATA_SIZE);
+	return data;
+}
+
+static void set_slot(struct vm *vm, __u32 slot, __u64 gpa, __u64 size, void *hva)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot, .guest_phys_addr = gpa, .memory_size = size,
+		.userspace_addr = (unsigned long)hva,
+	};
+
+	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		setup_fail(NULL, "KVM_SET_USER_MEMORY_REGION");
+}
+
+/* Flat protected mode with paging; IDT limit 0, so any exception shuts down. */
+static void set_sregs(struct vm *vm)
+{
+	struct kvm_sregs s;
+
+	if (ioctl(vm->vcpu, KVM_GET_SREGS, &s) < 0)
+		setup_fail(NULL, "KVM_GET_SREGS");
+	s.cs = (struct kvm_segment) {
+		.limit = 0xffffffff, .selector = 0x8, .type = 0xb,
+		.present = 1, .db = 1, .s = 1, .g = 1,
+	};
+	s.ds = s.cs;
+	s.ds.selector = 0x10;
+	s.ds.type = 0x3;
+	s.es = s.fs = s.gs = s.ss = s.ds;
+	s.idt.base = s.gdt.base = 0;
+	s.idt.limit = s.gdt.limit = 0;
+	s.cr0 = 0x80000011;		/* PG|ET|PE */
+	s.cr3 = PD_GPA;
+	s.cr4 = s.efer = 0;
+	if (ioctl(vm->vcpu, KVM_SET_SREGS, &s) < 0)
+		setup_fail(NULL, "KVM_SET_SREGS");
+}
+
+static void vm_create(struct vm *vm, unsigned int data_pte)
+{
+	vm->fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->fd < 0)
+		setup_fail(NULL, "KVM_CREATE_VM");
+	vm->low = mmap(NULL, LOW_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (vm->low == MAP_FAILED)
+		setup_fail(NULL, "mmap (slot 0)");
+	build_guest(vm->low, data_pte);
+	vm->data = map_data();
+	set_slot(vm, 0, 0, LOW_SIZE, vm->low);
+	set_slot(vm, 1, DATA_GPA, DATA_SIZE, vm->data);
+
+	vm->vcpu = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu < 0)
+		setup_fail(NULL, "KVM_CREATE_VCPU");
+	vm->run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vm->run_size < 0)
+		setup_fail(NULL, "KVM_GET_VCPU_MMAP_SIZE");
+	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu, 0);
+	if (vm->run == MAP_FAILED)
+		setup_fail(NULL, "mmap (kvm_run)");
+	set_sregs(vm);
+
+	vm->vm_stats = ioctl(vm->fd, KVM_GET_STATS_FD, 0);
+	vm->vcpu_stats = ioctl(vm->vcpu, KVM_GET_STATS_FD, 0);
+	if (vm->vm_stats < 0 || vm->vcpu_stats < 0)
+		setup_fail(NULL, "KVM_GET_STATS_FD");
+	vm->pages_4k = stat_offset(vm->vm_stats, "pages_4k");
+	/* Not remote_tlb_flush: it counts only kicks of vCPUs in guest mode. */
+	vm->tlb_requests = stat_offset(vm->vm_stats, "remote_tlb_flush_requests");
+	vm->pf_taken = stat_offset(vm->vcpu_stats, "pf_taken");
+	vm->pf_fast = stat_offset(vm->vcpu_stats, "pf_fast");
+}
+
+static void vm_destroy(struct vm *vm)
+{
+	close(vm->vm_stats);
+	close(vm->vcpu_stats);
+	munmap(vm->run, vm->run_size);
+	close(vm->vcpu);
+	close(vm->fd);
+	munmap(vm->low, LOW_SIZE);
+	munmap(vm->data - PAGE, DATA_SIZE + 2 * PAGE);
+}
+
+/* Only interrupts KVM_RUN: a guest that does not report is a failure. */
+static void watchdog(int sig)
+{
+	(void)sig;
+}
+
+static void dump_vcpu(const struct vm *vm)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r;
+
+	if (!ioctl(vm->vcpu, KVM_GET_REGS, &r))
+		printf("# rip %#llx rax %#llx rbx %#llx rcx %#llx rdx %#llx rsi %#llx rdi %#llx rflags %#llx\n",
+		       r.rip, r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rflags);
+	if (!ioctl(vm->vcpu, KVM_GET_SREGS, &s))
+		printf("# cr0 %#llx cr2 %#llx cr3 %#llx cr4 %#llx efer %#llx\n",
+		       s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
+}
+
+/*
+ * Run the guest from @regs until it reports al on PORT.  Returns 0, or
+ * -EFAULT if KVM_RUN failed with EFAULT and @may_fault.  Anything else
+ * ends the program, with the guest's registers.
+ */
+static int run_guest(struct vm *vm, const char *op, const struct kvm_regs *regs, int may_fault)
+{
+	struct kvm_run *run = vm->run;
+	unsigned char al;
+	char why[96];
+	int r, err;
+
+	if (ioctl(vm->vcpu, KVM_SET_REGS, regs) < 0)
+		setup_fail(op, "KVM_SET_REGS");
+	alarm(RUN_TIMEOUT);
+	r = ioctl(vm->vcpu, KVM_RUN, 0);
+	err = errno;
+	alarm(0);
+	if (r < 0 && err == EFAULT && may_fault)
+		return -EFAULT;
+	if (r < 0 && err == EINTR) {	/* the watchdog */
+		snprintf(why, sizeof(why), "no report within %d s", RUN_TIMEOUT);
+	} else if (r < 0) {
+		snprintf(why, sizeof(why), "KVM_RUN: %s", strerror(err));
+	} else if (run->exit_reason == KVM_EXIT_IO && run->io.port == PORT) {
+		al = *((unsigned char *)run + run->io.data_offset);
+		if (al == (regs->rax & 0xff))
+			return 0;
+		snprintf(why, sizeof(why), "guest reported %#x", al);
+	} else if (run->exit_reason == KVM_EXIT_SHUTDOWN) {
+		snprintf(why, sizeof(why), "KVM_EXIT_SHUTDOWN (guest exception)");
+	} else if (run->exit_reason == KVM_EXIT_FAIL_ENTRY) {
+		snprintf(why, sizeof(why), "KVM_EXIT_FAIL_ENTRY, reason %#llx",
+			 run->fail_entry.hardware_entry_failure_reason);
+	} else if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR) {
+		snprintf(why, sizeof(why), "KVM_EXIT_INTERNAL_ERROR, suberror %u",
+			 run->internal.suberror);
+	} else {
+		snprintf(why, sizeof(why), "exit reason %u", run->exit_reason);
+	}
+	printf("# rip %#llx: %s\n", regs->rip, why);
+	dump_vcpu(vm);
+	check(0, op, "the guest ran its routine", NULL);
+	exit(1);
+}
+
+/*
+ * One pass of the guest from @regs.  Its page faults are the op's read or
+ * write faults; pf_fast counts from the end of the host operation.
+ */
+static int run_pass(struct vm *vm, struct op *op, const struct kvm_regs *regs, int may_fault)
+{
+	struct counters a, b;
+	int r;
+
+	counters(vm, &a);
+	r = run_guest(vm, op ? op->name : "setup", regs, may_fault);
+	counters(vm, &b);
+	if (!op)
+		return r;
+	if (regs->rip == R_GPA) {
+		op->read_faults = b.pf_taken - a.pf_taken;
+		return r;
+	}
+	op->refused = r == -EFAULT;
+	op->write_faults = b.pf_taken - a.pf_taken;
+	op->pf_fast = b.pf_fast - op->c1.pf_fast;
+	return r;
+}
+
+/* Routine @rip over every @step-th page of slot 1, with eax = @val. */
+static int pass(struct vm *vm, struct op *op, __u64 rip, int step, __u32 val, int may_fault)
+{
+	struct kvm_regs regs = {
+		.rip = rip, .rsi = DATA_GPA, .rdi = DATA_PT_GPA, .rbx = step * PAGE,
+		.rcx = NPAGES / step, .rax = val, .rflags = 0x2,
+	};
+
+	return run_pass(vm, op, &regs, may_fault);
+}
+
+static __u32 next_val(void)
+{
+	static __u32 seq;
+
+	return 0x5eed0000 | (++seq & 0xff);
+}
+
+static __u32 *page(const struct vm *vm, int i)
+{
+	return (__u32 *)(vm->data + i * PAGE);
+}
+
+static void check_landed(const struct vm *vm, const char *op, const char *what, __u32 val)
+{
+	int i, n = 0;
+
+	for (i = 0; i < NPAGES; i++)
+		n += *page(vm, i) == val;
+	check(n == NPAGES, op, what, "%d of %d pages hold %#x", n, NPAGES, val);
+}
+
+/* Soft-dirty is bit 55 of /proc/self/pagemap. */
+static void check_soft_dirty(const struct vm *vm, const char *op, int want)
+{
+	static __u64 pm[NPAGES];
+	int fd, i, n = 0;
+
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || pread(fd, pm, sizeof(pm), (unsigned long)vm->data / PAGE * 8) != sizeof(pm))
+		setup_fail(op, "reading /proc/self/pagemap");
+	close(fd);
+	for (i = 0; i < NPAGES; i++)
+		n += (pm[i] >> 55) & 1;
+	check(n == (want ? NPAGES : 0), op, want ?
+	      "bit 55 set on every page after the guest writes" :
+	      "bit 55 clear on every page before the guest writes",
+	      "%d of %d pages soft-dirty", n, NPAGES);
+}
+
+/* Before the host operation: clear the trace, read KVM's counters. */
+static void host_begin(const struct vm *vm, struct op *op)
+{
+	int fd = tracing ? open(TRACING "/trace", O_WRONLY | O_TRUNC | O_CLOEXEC) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	counters(vm, &op->c0);
+}
+
+/*
+ * After it (@ret is its result): what KVM did, then a read pass for the
+ * read faults.  Without a per-SPTE tracepoint (the shadow MMU has none),
+ * zapped is the drop in 4K mappings over the whole VM.
+ */
+static void host_end(struct vm *vm, struct op *op, int ret, const char *what)
+{
+	if (ret)
+		setup_fail(op->name, what);
+	counters(vm, &op->c1);
+	op->zapped = (long)(op->c0.pages_4k - op->c1.pages_4k);
+	if (op->zapped < 0)
+		op->zapped = 0;
+	op->tlb_requests = op->c1.tlb_requests - op->c0.tlb_requests;
+	trace_count(op);
+	pass(vm, op, R_GPA, 1, 0, 0);
+}
+
+/*
+ * The machine-readable line for the bench report (a TAP comment), then the
+ * counts the series expects, asserted only with --expect-keep: no read
+ * faults (@reads), no fast page fault after a write removal (@fast).
+ */
+static void report(const struct op *op, int reads, int fast)
+{
+	char cb[24] = "n/a", wp[24] = "n/a", wf[24] = "refused";
+
+	if (op->callbacks >= 0)
+		snprintf(cb, sizeof(cb), "%ld", op->callbacks);
+	if (op->wrprot >= 0)
+		snprintf(wp, sizeof(wp), "%ld", op->wrprot);
+	if (!op->refused)
+		snprintf(wf, sizeof(wf), "%ld", op->write_faults);
+	printf("# kvm,%s,%s,%s,%ld,%s,%ld,%s,%ld,%ld\n", mmu, op->name, cb, op->zapped,
+	       wp, op->read_faults, wf, op->tlb_requests, op->pf_fast);
+	if (expect_keep && reads)
+		check(!op->read_faults, op->name, "no read faults after the host operation",
+		      "%ld read faults", op->read_faults);
+	if (expect_keep && fast)
+		check(!op->pf_fast, op->name, "no fast page faults after write-protect",
+		      "%ld fast page faults", op->pf_fast);
+}
+
+/* mprotect down refuses the write; mprotect up, and the write resumes. */
+static void op_mprotect(struct vm *vm)
+{
+	struct op ro = { .name = "mprotect_ro" }, rw = { .name = "mprotect_rw" };
+	__u32 old = next_val(), val = next_val();
+	struct kvm_regs saved;
+	int r;
+
+	pass(vm, NULL, W_GPA, 1, old, 0);
+	host_begin(vm, &ro);
+	host_end(vm, &ro, mprotect(vm->data, DATA_SIZE, PROT_READ), "mprotect(PROT_READ)");
+	r = pass(vm, &ro, W_GPA, 1, val, 1);
+	if (ioctl(vm->vcpu, KVM_GET_REGS, &saved) < 0)
+		setup_fail(ro.name, "KVM_GET_REGS");
+	check(r == -EFAULT && saved.rip == W_GPA && saved.rsi == DATA_GPA && saved.rcx == NPAGES,
+	      ro.name, "guest write refused with EFAULT at the first page",
+	      "KVM_RUN %s; rip %#llx esi %#llx ecx %#llx", r ? "failed with EFAULT" : "succeeded",
+	      saved.rip, saved.rsi, saved.rcx);
+	check_landed(vm, ro.name, "host memory unchanged", old);
+	report(&ro, 1, 1);
+
+	host_begin(vm, &rw);
+	host_end(vm, &rw, mprotect(vm->data, DATA_SIZE, PROT_READ | PROT_WRITE), "mprotect(RW)");
+	if (r == -EFAULT)		/* resume the refused pass */
+		run_pass(vm, &rw, &saved, 0);
+	else				/* nothing to resume: write from the start */
+		pass(vm, &rw, W_GPA, 1, val, 0);
+	check_landed(vm, rw.name, "resumed guest writes all landed", val);
+	report(&rw, 1, 0);
+}
+
+static void op_soft_dirty(struct vm *vm)
+{
+	struct op op = { .name = "soft_dirty" };
+	__u32 val = next_val();
+
+	pass(vm, NULL, W_GPA, 1, next_val(), 0);
+	host_begin(vm, &op);
+	host_end(vm, &op, write_file("/proc/self/clear_refs", "4"), "writing 4 to clear_refs");
+	check_soft_dirty(vm, op.name, 0);
+	pass(vm, &op, W_GPA, 1, val, 0);
+	check_soft_dirty(vm, op.name, 1);
+	check_landed(vm, op.name, "guest writes all landed", val);
+	report(&op, 1, 1);
+}
+
+struct uffd_stats {
+	int stop, err;
+	long wp_faults, other;
+};
+
+/* Counts the write-protect faults and lets each go by un-protecting its page. */
+static void *uffd_handler(void *arg)
+{
+	struct uffd_stats *u = arg;
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+	struct uffdio_writeprotect wp = { .range.len = PAGE, .mode = 0 };
+	struct uffd_msg msg;
+
+	while (!__atomic_load_n(&u->stop, __ATOMIC_ACQUIRE)) {
+		if (poll(&pfd, 1, 100) < 0 && errno != EINTR) {
+			u->err = errno;
+			return NULL;
+		}
+		if (read(uffd, &msg, sizeof(msg)) != sizeof(msg))
+			continue;		/* EAGAIN: O_NONBLOCK */
+		if (msg.event != UFFD_EVENT_PAGEFAULT ||
+		    !(msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP)) {
+			u->other++;
+			continue;
+		}
+		u->wp_faults++;
+		/* Mode 0 removes the protection and wakes the fault. */
+		wp.range.start = msg.arg.pagefault.address & ~(PAGE - 1);
+		if (ioctl(uffd, UFFDIO_WRITEPROTECT, &wp))
+			u->err = errno;
+	}
+	return NULL;
+}
+
+static void op_uffd_wp(struct vm *vm)
+{
+	struct op op = { .name = "uffd_wp" };
+	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_PAGEFAULT_FLAG_WP };
+	struct uffdio_range range = { .start = (unsigned long)vm->data, .len = DATA_SIZE };
+	struct uffdio_register reg = { .range = range, .mode = UFFDIO_REGISTER_MODE_WP };
+	struct uffdio_writeprotect wp = { .range = range, .mode = UFFDIO_WRITEPROTECT_MODE_WP };
+	struct uffd_stats u = { 0 };
+	__u32 val = next_val();
+	sigset_t alrm, old;
+	pthread_t thread;
+
+	pass(vm, NULL, W_GPA, 1, next_val(), 0);
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api))
+		setup_fail(op.name, "userfaultfd with UFFD_FEATURE_PAGEFAULT_FLAG_WP");
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
+		setup_fail(op.name, "UFFDIO_REGISTER (MODE_WP)");
+	/* The handler runs from the read pass on; reads raise no message. */
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);	/* the watchdog must interrupt the vCPU */
+	pthread_sigmask(SIG_BLOCK, &alrm, &old);
+	errno = pthread_create(&thread, NULL, uffd_handler, &u);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (errno)
+		setup_fail(op.name, "pthread_create");
+
+	host_begin(vm, &op);
+	host_end(vm, &op, ioctl(uffd, UFFDIO_WRITEPROTECT, &wp), "UFFDIO_WRITEPROTECT");
+	pass(vm, &op, W_GPA, 1, val, 0);
+	__atomic_store_n(&u.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(thread, NULL);
+	check(u.wp_faults == NPAGES && !u.other && !u.err, op.name,
+	      "one write-protect fault message per page",
+	      "%ld WP messages, %ld others, handler error: %s", u.wp_faults, u.other,
+	      u.err ? strerror(u.err) : "none");
+	check_landed(vm, op.name, "guest writes all landed", val);
+	if (ioctl(uffd, UFFDIO_UNREGISTER, &range))
+		setup_fail(op.name, "UFFDIO_UNREGISTER");
+	close(uffd);
+	report(&op, 1, 1);
+}
+
+/* Word @j of both pages of pair @k: identical within a pair, unique across pairs. */
+static __u32 pair_word(int k, int j)
+{
+	return k * 0x9e3779b9u + j;
+}
+
+/* Merged pairs; the guest writes the even pages; the odd partners must not change. */
+static void op_ksm(struct vm *vm)
+{
+	struct op op = { .name = "ksm" };
+	int i, j, odd = 0, even = 0;
+	__u32 val = next_val();
+
+	pass(vm, NULL, W_GPA, 1, next_val(), 0);
+	for (i = 0; i < NPAGES; i++)
+		for (j = 0; j < (int)(PAGE / 4); j++)
+			page(vm, i)[j] = pair_word(i / 2, j);
+	host_begin(vm, &op);
+	host_end(vm, &op, ksm_merge(vm->data), "KSM (" KSM "run, MADV_MERGEABLE)");
+	check(ksm_merged >= NPAGES, op.name, "identical pairs merged",
+	      "%ld of %d pages merged within %d s", ksm_merged, NPAGES, KSM_TIMEOUT);
+	pass(vm, &op, W_GPA, 2, val, 0);
+	for (i = 0; i < NPAGES; i += 2) {
+		even += *page(vm, i) == val;
+		for (j = 0; j < (int)(PAGE / 4) && page(vm, i + 1)[j] == pair_word(i / 2, j); j++)
+			;
+		odd += j == PAGE / 4;
+	}
+	check(odd == NPAGES / 2, op.name, "odd partners keep their content",
+	      "%d of %d odd pages unchanged", odd, NPAGES / 2);
+	check(even == NPAGES / 2, op.name, "guest writes to the even pages landed",
+	      "%d of %d even pages written", even, NPAGES / 2);
+	if (madvise(vm->data, DATA_SIZE, MADV_UNMERGEABLE))
+		setup_fail(op.name, "MADV_UNMERGEABLE");
+	report(&op, 0, 1);
+}
+
+/* The control: a zap on any kernel. */
+static void op_dontneed(struct vm *vm)
+{
+	struct op op = { .name = "dontneed" };
+	__u32 val = next_val();
+
+	pass(vm, NULL, W_GPA, 1, next_val(), 0);
+	host_begin(vm, &op);
+	host_end(vm, &op, madvise(vm->data, DATA_SIZE, MADV_DONTNEED), "MADV_DONTNEED");
+	pass(vm, &op, W_GPA, 1, val, 0);
+	check_landed(vm, op.name, "guest writes all landed", val);
+	report(&op, 0, 0);
+}
+
+/*
+ * In a VM whose slot-1 gPTEs are read-only from the start, the guest makes
+ * them writable itself (the host must not edit the gPTEs of a running
+ * shadow-paged guest: KVM tracks only the guest's writes) and invlpg's.
+ * The shadow MMU then rebuilds each SPTE in sync_spte() from its
+ * Host-writable bit, which the soft-dirty write-protect must have cleared.
+ * On TDP it is one more soft-dirty check.
+ */
+static void op_sync_spte(struct vm *vm)
+{
+	struct op op = { .name = "sync_spte" };
+	__u32 val = next_val();
+
+	pass(vm, NULL, R_GPA, 1, 0, 0);
+	host_begin(vm, &op);
+	host_end(vm, &op, write_file("/proc/self/clear_refs", "4"), "writing 4 to clear_refs");
+	check_soft_dirty(vm, op.name, 0);
+	pass(vm, &op, S_GPA, 1, val, 0);
+	check_soft_dirty(vm, op.name, 1);
+	check_landed(vm, op.name, "guest writes all landed", val);
+	report(&op, 0, 1);
+}
+
+int main(int argc, char **argv)
+{
+	const char *want_mmu = NULL;
+	struct vm vm;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--expect-keep")) {
+			expect_keep = 1;
+		} else if (!strcmp(argv[i], "--mmu=tdp") || !strcmp(argv[i], "--mmu=shadow")) {
+			want_mmu = argv[i] + 6;
+		} else {
+			fprintf(stderr, "usage: %s [--mmu=tdp|shadow] [--expect-keep]\n", argv[0]);
+			return 2;
+		}
+	}
+	setvbuf(stdout, NULL, _IONBF, 0);
+	sigaction(SIGALRM, &(struct sigaction){ .sa_handler = watchdog }, NULL);
+	printf("TAP version 13\n");
+	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm_fd < 0 && (errno == ENOENT || errno == ENXIO || errno == ENODEV)) {
+		printf("1..1\nok 1 kvm-mmu-notifier # SKIP no /dev/kvm\n");
+		return 0;
+	}
+	/*
+	 * Checks: setup 1, mprotect 2+1, soft-dirty 3, uffd-wp 2, KSM 3,
+	 * DONTNEED 1, sync_spte 3; --mmu 1; --expect-keep 2+1+2+2+1+1.
+	 */
+	printf("1..%d\n", 16 + !!want_mmu + 9 * expect_keep);
+	if (kvm_fd < 0)
+		setup_fail(NULL, "open /dev/kvm");
+	mmu = running_mmu();
+	atexit(cleanup);
+
+	vm_create(&vm, PTE_RW);
+	check(1, NULL, "VM with a paged 32-bit guest and two memslots", NULL);
+	if (want_mmu)
+		check(!strcmp(mmu, want_mmu), NULL, want_mmu[0] == 't' ?
+		      "the MMU is TDP (--mmu=tdp)" : "the MMU is shadow paging (--mmu=shadow)",
+		      "the running MMU is %s", mmu);
+	trace_setup(&vm);
+	op_mprotect(&vm);
+	op_soft_dirty(&vm);
+	op_uffd_wp(&vm);
+	op_ksm(&vm);
+	op_dontneed(&vm);
+	vm_destroy(&vm);
+
+	vm_create(&vm, PTE_RO);
+	trace_setup(&vm);
+	op_sync_spte(&vm);
+	vm_destroy(&vm);
+	return nfail ? 1 : 0;
+}
