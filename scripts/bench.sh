@@ -1,6 +1,8 @@
 #!/bin/bash
-# make bench: the same workload (tests/bench/mirror-bench.c) on the base
-# kernel and on the patched one, same config, in QEMU with -icount.  Both
+# make bench: the same workloads (tests/bench/mirror-bench.c, and the nested
+# KVM guest of tests/guest/kvm-mmu-notifier.c with TDP and with shadow
+# paging) on the base kernel and on the patched one, same config, in QEMU
+# (the mirror with -icount).  Both
 # carry the series' instrumentation patch (the test_hmm counters), the base
 # that patch alone.  Writes work/bench/bench.md and work/bench/bench.csv.
 . "$(dirname "$0")/lib.sh"
@@ -45,6 +47,28 @@ for k in base series; do
 	cp "$TOP/tests/guest/init" "$root/init"
 	printf 'mmu_notifier_actions\t600\tmmu_notifier_actions\nmirror-bench\t3600\tmirror-bench\n' \
 		>"$root/tests/suites"
+	# The nested KVM guest, in two boots without -icount: TDP, with the
+	# upstream KVM selftests of tests/suites (the same binaries, built
+	# once, on both kernels), and shadow paging.  Counts only: no
+	# --expect-keep, which the base fails.
+	{
+		printf 'kvm-mmu-notifier\t300\tkvm-mmu-notifier --mmu=tdp\n'
+		grep -P '^kvm-\S+\t+\d+\tkselftest-run kvmst-' "$TOP/tests/suites"
+	} >"$root/tests/suites-kvm"
+	# The series' own KVM selftests run too, but only those the base has
+	# must give the same results.
+	new_suites=$(awk '$3 == "kselftest-run" && $4 ~ /^kvmst-/ {
+			n = substr($4, 7)
+			if (system("test -f '"$bt"'/tools/testing/selftests/kvm/" n ".c -o -f '"$bt"'/tools/testing/selftests/kvm/x86_64/" n ".c"))
+				{ printf "%s%s", sep, $1; sep = "," }
+		}' "$TOP/tests/suites")
+	printf 'kvm-mmu-notifier-shadow\t300\tkvm-mmu-notifier --mmu=shadow\n' \
+		>"$root/tests/suites-shadow"
+	gcc -static -O2 -Wall -Wextra -isystem "$B/$k-build/hdr/include" \
+		-o "$root/tests/kvm-mmu-notifier" "$TOP/tests/guest/kvm-mmu-notifier.c" -lpthread ||
+		die "could not build tests/guest/kvm-mmu-notifier.c against the $k headers"
+	[ $k = base ] && OUT=$B BUILD=$B/base-build "$TOP/scripts/kvm-selftests.sh" "$B/kvmst"
+	cp "$B"/kvmst/kvmst-* "$TOP/tests/guest/kselftest-run" "$root/tests/"
 	gcc -static -O2 -Wall -Wextra -isystem "$B/$k-build/hdr/include" -I"$t" \
 		-o "$root/tests/mirror-bench" "$prog" -lpthread ||
 		die "could not build tests/bench/mirror-bench.c against the $k tree"
@@ -62,10 +86,22 @@ for k in base series; do
 		sed -n '/^@@ suite/,/^@@ exit/p' "$o/results.log" | sed 's/^/    /' >&2
 		die "the bench did not finish on the $k kernel (console: ${o#"$TOP"/}/console.log)"
 	}
+	# Counts only, no timing: no -icount, and a small machine.
+	LIGHT=1 TAG=kvm OUT=$o BUILD=$B/$k-build "$TOP/scripts/boot.sh" suite mnt.suites=suites-kvm
+	LIGHT=1 TAG=shadow OUT=$o BUILD=$B/$k-build "$TOP/scripts/boot.sh" suite \
+		mnt.suites=suites-shadow kvm_amd.npt=0 kvm_intel.ept=0
+	for r in results-kvm results-shadow; do
+		grep -a -q '^# kvm,' "$o/$r.log" || {
+			sed -n '/^@@ suite kvm/,/^@@ exit/p' "$o/$r.log" | sed 's/^/    /' >&2
+			die "kvm-mmu-notifier printed no counts on the $k kernel (${o#"$TOP"/}/$r.log)"
+		}
+	done
 done
 
 step "Report"
 python3 "$TOP/tests/bench/report.py" "$B/base-out/results.log" "$B/series-out/results.log" \
-	"$B/bench.csv" >"$B/bench.md"
+	"$B/bench.csv" "$new_suites" >"$B/bench.md"
 cat "$B/bench.md"
+grep -q '^Upstream KVM selftests: same results on both kernels' "$B/bench.md" ||
+	die "the upstream KVM selftests give different results on base and series (see above)"
 info "written: ${B#"$TOP"/}/bench.md, ${B#"$TOP"/}/bench.csv"

@@ -93,10 +93,11 @@ while IFS= read -r f; do
 	o=${f%.c}.o
 	[ -f "$BUILD/$o" ] && [ ! -f "$bb/$o" ] && missed+=("$f")
 done < <(git_t diff --name-only base "${commits[-2]}" -- '*.c')
+cfgs=${frag#"$TOP"/}
 if ((${#missed[@]})); then
-	echo "not ok 0 bisect: ${frag#"$TOP"/} compiles every C file of the series that the test kernel compiles # not compiled: ${missed[*]}"
+	echo "not ok 0 bisect: $cfgs compiles every C file of the series that the test kernel compiles # not compiled: ${missed[*]}"
 	failed=1
 else
-	echo "ok 0 bisect: ${frag#"$TOP"/} compiles every C file of the series that the test kernel compiles"
+	echo "ok 0 bisect: $cfgs compiles every C file of the series that the test kernel compiles"
 fi
 exit $failed

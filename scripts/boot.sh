@@ -4,7 +4,8 @@
 #   MODE suite (default): run tests/suites;  boot: just boot and power off.
 # Environment: ACCEL=kvm|tcg, SMP (vCPUs, 2), LIGHT=1 (1 GiB, no reserved
 # or huge pages), ICOUNT=1 (instruction-counted TCG), SHOW=1, BOOT_TIMEOUT.
-# Console (kernel log) -> $OUT/console.log; test output -> $OUT/results.log.
+# Console (kernel log) -> $OUT/console.log; test output -> $OUT/results.log
+# (TAG=x: console-x.log and results-x.log, for a second boot of one run).
 # SHOW=1 also streams the console to the terminal.
 . "$(dirname "$0")/lib.sh"
 
@@ -67,14 +68,14 @@ else
 fi
 args="$args $clock hung_task_timeout_secs=60 softlockup_panic=0 mnt.mode=$mode $*"
 
-console=$OUT/console.log
-results=$OUT/results.log
+console=$OUT/console${TAG:+-$TAG}.log
+results=$OUT/results${TAG:+-$TAG}.log
 rm -f "$console" "$results"
 : >"$console"
 : >"$results"
 
 cpus=${SMP:-2}
-step "Booting the kernel in QEMU (${accel[1]}, $cpus vCPU(s), 2 NUMA nodes, $mem, mode $mode, limit ${limit}s)"
+step "Booting the kernel in QEMU (${accel[1]}, $cpus vCPU(s), 2 NUMA nodes, $mem, mode $mode${TAG:+, boot $TAG}, limit ${limit}s)"
 t0=$SECONDS
 timeout --foreground -k 5 "$limit" qemu-system-x86_64 "${accel[@]}" "${bios[@]}" \
 	-smp "$cpus" -m "$mem" -display none -monitor none -no-reboot \

@@ -116,6 +116,7 @@ mapfile -t hfiles < <(git_t diff --name-only --diff-filter=AM base..HEAD -- '*.h
 # normalise: drop line and column numbers so that moved code compares equal
 norm() {
 	{ grep -E ': (warning|error):' || true; } | sed -E -e "s|$TREE/||; s|$WORK/base-tree/||" \
+		-e "s#^(\.\./)+(${TREE##*/}|base-tree)/##" \
 		-e 's/:[0-9]+(:[0-9]+)?:/:/' | LC_ALL=C sort
 }
 

@@ -10,6 +10,7 @@
 frag=$TOP/config/compile-test.config
 norm() {
 	{ grep -E ': (warning|error):' || true; } | sed -E -e "s|$TREE/||; s|$WORK/base-tree/||" \
+		-e "s#^(\.\./)+(${TREE##*/}|base-tree)/##" \
 		-e 's/:[0-9]+(:[0-9]+)?:/:/' | LC_ALL=C sort
 }
 # configure TREE BUILD: defconfig + the fragment, every option checked

@@ -5,7 +5,8 @@
 
 PKGS="build-essential git flex bison bc libelf-dev libssl-dev cpio xz-utils
 ccache coccinelle sparse qemu-system-x86 busybox-static libnuma-dev perl
-python3 python3-ply python3-git rsync patch"
+python3 python3-ply python3-git rsync patch
+gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu"
 
 installed_version() {
 	{ dpkg-query -W -f='${db:Status-Abbrev}${Version}' "$1" 2>/dev/null || true; } |

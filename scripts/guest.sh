@@ -37,6 +37,7 @@ build() {
 
 step "Building guest programs"
 CFLAGS=$OWN_CFLAGS build kvm-smoke "" "$TOP/tests/guest/kvm-smoke.c"
+CFLAGS=$OWN_CFLAGS build kvm-mmu-notifier "" "$TOP/tests/guest/kvm-mmu-notifier.c"
 build hmm-tests "" "$MM/hmm-tests.c" "$MM/vm_util.c"
 # mm selftests for the paths that send invalidations
 U="$MM/vm_util.c $MM/thp_settings.c"
@@ -67,21 +68,34 @@ done
 build mmu_notifier_events "" "$MM/mmu_notifier_events.c"
 build mmu_notifier_actions "" "$MM/mmu_notifier_actions.c" "$MM/vm_util.c"
 
+# Upstream KVM selftests around the MMU notifier (demand paging with
+# userfaultfd, dirty logging, page tables, memslot changes, aging, huge
+# page splitting, pre-faulting): those tests/suites names.  They run
+# through tests/guest/kselftest-run, which turns an exit status into TAP.
+"$TOP/scripts/kvm-selftests.sh" "$BIN"
+
 step "Packing the initramfs"
 root=$OUT/initramfs
 rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests}
 cp /bin/busybox "$root/bin/busybox"
 cp "$TOP/tests/guest/init" "$root/init"
+cp "$TOP/tests/guest/kselftest-run" "$root/tests/kselftest-run"
+# tests/suites runs in the main boot, tests/suites-shadow in the boot with
+# shadow paging (boot.sh's mnt.suites=).
+for list in suites suites-shadow; do
+	if [ -n "${ONLY:-}" ]; then
+		# A developer's partial run: only the named suites (comma-separated).
+		awk -v only=",$ONLY," '/^[[:space:]]*(#|$)/ || index(only, "," $1 ",")' \
+			"$TOP/tests/$list" >"$root/tests/$list"
+	else
+		cp "$TOP/tests/$list" "$root/tests/$list"
+	fi
+done
 if [ -n "${ONLY:-}" ]; then
-	# A developer's partial run: only the named suites (comma-separated).
-	awk -v only=",$ONLY," '/^[[:space:]]*(#|$)/ || index(only, "," $1 ",")' \
-		"$TOP/tests/suites" >"$root/tests/suites"
-	grep -qv '^[[:space:]]*\(#\|$\)' "$root/tests/suites" ||
-		die "ONLY=$ONLY names no suite of tests/suites"
+	cat "$root"/tests/suites* | grep -qv '^[[:space:]]*\(#\|$\)' ||
+		die "ONLY=$ONLY names no suite of tests/suites or tests/suites-shadow"
 	warn "partial guest: only the suites $ONLY (unset ONLY for the full run)"
-else
-	cp "$TOP/tests/suites" "$root/tests/suites"
 fi
 find "$BIN" -type f ! -name "*.flags" -exec cp {} "$root/tests/" \;
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$OUT/initramfs.cpio.gz"

@@ -15,6 +15,9 @@ JOBS=${JOBS:-$(nproc)}
 # which a python3 earlier in PATH (pyenv, a venv) would not see.
 export PATH=/usr/bin:/bin:$PATH
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+# Paths under the project go into ccache's hash relative to the build
+# directory, so that a clone elsewhere (CI's) hits what this one compiled.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP}
 # shellcheck source=../config/base
 . "$TOP/config/base"
 IDENTITY=$(cat "$TOP/config/identity")

@@ -42,12 +42,23 @@ done || t_fail "checks: check-series.sh" "stopped before the end (see above)"
 grep -q "^ok 0 series: cover letter\|^not ok 0 series: cover letter" "$host" ||
 	t_fail "checks: check-series.sh" "stopped before its first check (see above)"
 
+step "Building the generic KVM code for arm64, riscv and powerpc"
+"$TOP/scripts/cross.sh" >>"$host" || true
+grep -q "^\(not \)\?ok 0 cross: powerpc: KVM zaps" "$host" ||
+	t_fail "cross: KVM builds for arm64, riscv and powerpc" "cross.sh stopped (see above)"
+
 must "guest: initramfs and test programs build" "$TOP/scripts/guest.sh"
 "$TOP/scripts/boot.sh" suite
+# The nested guest again, with shadow paging: npt and ept are read-only
+# parameters of the built-in kvm_amd and kvm_intel, hence a second boot.
+# KUnit ran in the first.
+LIGHT=1 TAG=shadow "$TOP/scripts/boot.sh" suite mnt.suites=suites-shadow \
+	kvm_amd.npt=0 kvm_intel.ept=0 kunit.enable=0
 
 "$TOP/scripts/bisect.sh" >>"$host" || true
 grep -q "bisect:" "$host" || t_fail "bisect: every patch builds and boots" "bisect.sh stopped (see above)"
 step "Verdict (total time $((SECONDS - t0))s)"
 rc=0
-verdict --results "$OUT/results.log" --console "$OUT/console.log" | tee "$OUT/verdict.txt" || rc=$?
+verdict --results "$OUT/results.log" --console "$OUT/console.log" \
+	--results "$OUT/results-shadow.log" --console "$OUT/console-shadow.log" | tee "$OUT/verdict.txt" || rc=$?
 exit $rc

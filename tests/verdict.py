@@ -134,8 +134,15 @@ def context_of(lines, result_line, before=25):
     return list(reversed(ctx))
 
 
+def boot_name(results):
+    """results.log -> 'guest', results-shadow.log -> 'guest-shadow'."""
+    tag = re.match(r'results(-[\w-]+)?\.log$', os.path.basename(results))
+    return 'guest' + (tag.group(1) or '' if tag else '')
+
+
 def console_tail(results, n=25):
-    console = os.path.join(os.path.dirname(results), 'console.log')
+    console = os.path.join(os.path.dirname(results),
+                           os.path.basename(results).replace('results', 'console', 1))
     if not os.path.exists(console):
         return []
     with open(console, errors='replace') as f:
@@ -143,21 +150,22 @@ def console_tail(results, n=25):
 
 
 def guest(v, results, rules):
+    g = boot_name(results)
     if not os.path.exists(results):
-        v.fail('guest', 'no results file %s' % results)
+        v.fail(g, 'no results file %s' % results)
         return
     with open(results, errors='replace') as f:
         lines = [l.rstrip('\r\n') for l in f]
     silent = [l for l in lines if l.startswith('@@ silent: ')]
     if silent:
-        v.fail('guest: boot', silent[0][len('@@ silent: '):] +
+        v.fail(g + ': boot', silent[0][len('@@ silent: '):] +
                ' (set ACCEL=tcg if this host\'s KVM cannot run it)')
         return
     if not any(l.startswith('@@ boot') for l in lines):
-        v.fail('guest: boot', 'the guest never reached /init; the kernel log ends:',
+        v.fail(g + ': boot', 'the guest never reached /init; the kernel log ends:',
                '\n'.join(console_tail(results)))
         return
-    v.ok('guest: boot')
+    v.ok(g + ': boot')
     suite, body = None, []
     for line in lines:
         if line.startswith('@@ suite '):
@@ -179,10 +187,10 @@ def guest(v, results, rules):
                 v.fail(suite, 'ran no test', '\n'.join(body[-15:]))
             suite = None
         elif line.startswith('@@ qemu-exit '):
-            v.fail('guest', 'QEMU failed (exit %s); the kernel log ends:' % line.split()[2],
+            v.fail(g, 'QEMU failed (exit %s); the kernel log ends:' % line.split()[2],
                    '\n'.join(console_tail(results)))
         elif line.startswith('@@ timeout'):
-            v.fail('guest', 'hung%s: QEMU killed after %s; the kernel log ends:' % (
+            v.fail(g, 'hung%s: QEMU killed after %s; the kernel log ends:' % (
                 ' while running %s' % suite if suite else '', line.split()[2]),
                 '\n'.join(console_tail(results)))
             suite = None
@@ -192,7 +200,7 @@ def guest(v, results, rules):
         v.fail(suite, 'the guest died while it ran; its output, then the kernel log:',
                '\n'.join(body[-10:] + ['-----'] + console_tail(results)))
     if lines and not any(l == '@@ done' for l in lines):
-        v.fail('guest: shutdown', 'the guest did not finish its suites')
+        v.fail(g + ': shutdown', 'the guest did not finish its suites')
 
 
 def kunit(v, console, tree, expect):
@@ -236,11 +244,11 @@ def kunit(v, console, tree, expect):
         v.fail('kunit', 'KTAP printed, but no test case in it')
 
 
-def klog(v, console, allow):
+def klog(v, console, allow, label='console.log'):
     with open(console, errors='replace') as f:
         lines = [l.rstrip('\r\n') for l in f]
     if not any('Linux version' in l for l in lines):
-        v.fail('kernel log', 'empty or without a boot banner: nothing was checked')
+        v.fail('kernel log: ' + label, 'empty or without a boot banner: nothing was checked')
         return
     reports, i = [], 0
     while i < len(lines):
@@ -257,10 +265,11 @@ def klog(v, console, allow):
         else:
             i += 1
     if reports:
-        v.fail('kernel log', '%d report(s): oops, BUG, WARNING, lockdep or hang' % len(reports),
+        v.fail('kernel log: ' + label,
+               '%d report(s): oops, BUG, WARNING, lockdep or hang' % len(reports),
                '\n-----\n'.join(reports[:3]))
     else:
-        v.ok('kernel log: no oops, BUG, WARNING, lockdep report or hang')
+        v.ok('kernel log: %s: no oops, BUG, WARNING, lockdep report or hang' % label)
 
 
 def host(v, path):
@@ -283,8 +292,10 @@ def host(v, path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--host')
-    ap.add_argument('--results')
-    ap.add_argument('--console')
+    ap.add_argument('--results', action='append', default=[],
+                    help='guest output of one boot; repeat for each boot')
+    ap.add_argument('--console', action='append', default=[],
+                    help='kernel log of one boot (KUnit is read from the first)')
     ap.add_argument('--tree', required=True)
     ap.add_argument('--expected-skips')
     ap.add_argument('--expected-klog', help='lines: regex<TAB>reason')
@@ -294,18 +305,20 @@ def main():
 
     v = Verdict()
     host(v, a.host)
-    if a.results:
-        guest(v, a.results, load_expected(a.expected_skips))
-    if a.console and not os.path.exists(a.console):
-        v.fail('kernel log', 'no kernel log at %s' % a.console)
-    if a.console and os.path.exists(a.console):
-        kunit(v, a.console, a.tree, a.kunit)
-        allow = []
-        if a.expected_klog and os.path.exists(a.expected_klog):
-            with open(a.expected_klog) as f:
-                allow = [l.rstrip('\n').split('\t', 1) for l in f
-                         if l.strip() and not l.startswith('#')]
-        klog(v, a.console, allow)
+    for results in a.results:
+        guest(v, results, load_expected(a.expected_skips))
+    allow = []
+    if a.expected_klog and os.path.exists(a.expected_klog):
+        with open(a.expected_klog) as f:
+            allow = [l.rstrip('\n').split('\t', 1) for l in f
+                     if l.strip() and not l.startswith('#')]
+    for i, console in enumerate(a.console):
+        if not os.path.exists(console):
+            v.fail('kernel log', 'no kernel log at %s' % console)
+            continue
+        if i == 0:
+            kunit(v, console, a.tree, a.kunit)
+        klog(v, console, allow, os.path.basename(console))
 
     def group(name):
         return name.split(':')[0]

@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Tables of make bench: report.py BASE_RESULTS SERIES_RESULTS CSV_OUT > md.
+"""Tables of make bench: report.py BASE_RESULTS SERIES_RESULTS CSV_OUT [NEW] > md.
+
+NEW: the KVM selftest suites the series adds (comma-separated), which are
+left out of the check that the others give the same results on both.
 
 Reads the op,... and core,... lines mirror-bench printed on each kernel
 (see tests/bench/mirror-bench.c), writes them all to CSV_OUT and prints a
@@ -7,6 +10,7 @@ markdown report: per operation, base -> series; per core loop, the time per
 iteration on each kernel and their ratio.
 """
 import csv
+import os
 import re
 import sys
 
@@ -16,26 +20,76 @@ OP_FIELDS = ['callbacks', 'dropped', 'wrprotected', 'read_faults', 'write_faults
 TAP = re.compile(r'^(not ok|ok) \d+ (\S+)(.*)$')
 
 
-def parse(path):
-    ops, core, tests = {}, {}, {}
+def suite_lines(path):
+    """(suite, line) for each line of a results file; suite is None outside
+    a suite, and the "@@ exit" line still belongs to it.  Nothing if the
+    file is missing."""
+    if not os.path.exists(path):
+        return
     suite = None
     with open(path, errors='replace') as f:
         for line in f:
             line = line.rstrip('\n')
             if line.startswith('@@ suite '):
                 suite = line.split()[2]
-            elif line.startswith('@@ exit'):
+            yield suite, line
+            if line.startswith('@@ exit'):
                 suite = None
-            m = TAP.match(line)
-            if suite == 'mmu_notifier_actions' and m:
-                tests[m.group(2)] = 'skip' if '# SKIP' in m.group(3) else \
-                    ('pass' if m.group(1) == 'ok' else 'FAIL')
-            p = line.strip().split(',')
-            if p[0] == 'op' and len(p) == 7:
-                ops[p[1]] = p[2:]
-            elif p[0] == 'core' and len(p) == 4:
-                core[(p[1], p[2])] = int(p[3])
+
+
+def status(m):
+    """pass, skip or FAIL, from a TAP match."""
+    return 'skip' if '# SKIP' in m.group(3) else ('pass' if m.group(1) == 'ok' else 'FAIL')
+
+
+def parse(path):
+    ops, core, tests = {}, {}, {}
+    for suite, line in suite_lines(path):
+        m = TAP.match(line)
+        if suite == 'mmu_notifier_actions' and m:
+            tests[m.group(2)] = status(m)
+        p = line.strip().split(',')
+        if p[0] == 'op' and len(p) == 7:
+            ops[p[1]] = p[2:]
+        elif p[0] == 'core' and len(p) == 4:
+            core[(p[1], p[2])] = int(p[3])
     return ops, core, tests
+
+
+KVM_FIELDS = ['callbacks', 'zapped', 'wrprotected', 'read_faults', 'write_faults',
+              'tlb_flush_requests', 'pf_fast', 'other_faults']
+
+
+def parse_kvm(results):
+    """The '# kvm,<mmu>,<op>,...' lines of kvm-mmu-notifier, from the kvm
+    boot's results and the shadow boot's (beside results.log), and the
+    program's exit per MMU."""
+    rows, verdict = {}, {}
+    for tag in ('kvm', 'shadow'):
+        path = results.replace('results.log', 'results-%s.log' % tag)
+        for suite, line in suite_lines(path):
+            if line.startswith('# kvm,'):
+                p = line[2:].split(',')
+                if len(p) == 3 + len(KVM_FIELDS):
+                    rows[(p[1], p[2])] = p[3:]
+            elif line.startswith('@@ exit ') and suite.startswith('kvm-mmu-notifier'):
+                verdict['shadow' if 'shadow' in suite else 'tdp'] = \
+                    'pass' if line.split()[3] == '0' else 'FAIL'
+    return rows, verdict
+
+
+def parse_kselftests(results):
+    """Result per upstream KVM selftest (kselftest-run's TAP) of the kvm boot."""
+    out = {}
+    for suite, line in suite_lines(results.replace('results.log', 'results-kvm.log')):
+        if not suite or suite.startswith('kvm-mmu-notifier'):
+            continue
+        m = TAP.match(line)
+        if m:
+            out[suite] = status(m)
+        elif line.startswith('@@ exit') and suite not in out:
+            out[suite] = 'no result (exit %s)' % line.split()[3]
+    return out
 
 
 def main():
@@ -43,6 +97,8 @@ def main():
     ser_ops, ser_core, ser_tests = parse(sys.argv[2])
     if not base_ops or not ser_ops:
         sys.exit('report.py: no op lines in %s' % (sys.argv[1] if not base_ops else sys.argv[2]))
+    base_kvm, base_kvm_v = parse_kvm(sys.argv[1])
+    ser_kvm, ser_kvm_v = parse_kvm(sys.argv[2])
     with open(sys.argv[3], 'w', newline='') as f:
         w = csv.writer(f)
         w.writerow(['kernel', 'kind', 'name', 'subscribers'] + OP_FIELDS + ['ns_per_iteration'])
@@ -51,6 +107,11 @@ def main():
                 w.writerow([kernel, 'op', name, ''] + v + [''])
             for (loop, subs), ns in core.items():
                 w.writerow([kernel, 'core', loop, subs] + [''] * len(OP_FIELDS) + [ns])
+        w.writerow([])
+        w.writerow(['kernel', 'kind', 'mmu', 'operation'] + KVM_FIELDS)
+        for kernel, rows in (('base', base_kvm), ('series', ser_kvm)):
+            for (mmu, op), v in rows.items():
+                w.writerow([kernel, 'kvm', mmu, op] + v)
 
     print('Mirror of 4096 pages (HMM test driver), one operation each; base -> series.')
     print('"-": the access is refused, as the CPU refuses it.\n')
@@ -68,6 +129,34 @@ def main():
         s = ser_core.get(key)
         ratio = '%.3f' % (s / b) if s and b else '?'
         print('| %s | %s | %d | %s | %s |' % (key[0], key[1], b, s if s else '?', ratio))
+    print('\nNested KVM guest touching 1024 pages (tests/guest/kvm-mmu-notifier.c), '
+          'one host operation each; base -> series.')
+    print('Faults are the guest\'s on those pages, in a read pass, then a write pass; '
+          '"refused": KVM_RUN fails with EFAULT, as the host refuses the write.\n')
+    print('| MMU | operation | callbacks | SPTEs zapped | SPTEs write-protected '
+          '| read faults after | write faults after | remote TLB flush requests |')
+    print('|---|---|---|---|---|---|---|---|')
+    for key, b in base_kvm.items():
+        s = ser_kvm.get(key, ['?'] * len(KVM_FIELDS))
+        cells = [x if x == y else '%s -> %s' % (x, y) for x, y in zip(b[:6], s[:6])]
+        print('| %s | %s | %s |' % (key[0], key[1], ' | '.join(cells)))
+    print('\nn/a: the shadow MMU has no per-SPTE tracepoint.  kvm-mmu-notifier itself '
+          '(correctness checks only, no --expect-keep): base %s, series %s.'
+          % (', '.join('%s %s' % kv for kv in sorted(base_kvm_v.items())) or 'did not run',
+             ', '.join('%s %s' % kv for kv in sorted(ser_kvm_v.items())) or 'did not run'))
+    base_ks, ser_ks = parse_kselftests(sys.argv[1]), parse_kselftests(sys.argv[2])
+    new = set(filter(None, (sys.argv[4] if len(sys.argv) > 4 else '').split(',')))
+    print('\nKVM selftests (tests/suites, TDP), the same binaries on each kernel:\n')
+    print('| selftest | base | series |')
+    print('|---|---|---|')
+    names = sorted((set(base_ks) | set(ser_ks)) - new)
+    for name in names + sorted(new):
+        print('| %s%s | %s | %s |' % (name, ' (new in the series)' if name in new else '',
+                                      base_ks.get(name, '-'), ser_ks.get(name, '-')))
+    same = names and all(base_ks.get(n) == ser_ks.get(n) for n in names)
+    print('\nUpstream KVM selftests: %s' % (
+        'same results on both kernels (%d selftests)' % len(names) if same else
+        'DIFFERENT results on base and series' if names else 'none ran'))
     print('\nThe selftest mmu_notifier_actions on each kernel:\n')
     print('| test | base | series |')
     print('|---|---|---|')
