@@ -99,6 +99,8 @@ static int kvm_fd = -1, ntest, nfail, expect_keep, tracing, tdp_mmu, uffd = -1;
 static const char *mmu = "unknown";
 static const char *const ksm_knobs[3] = { "run", "pages_to_scan", "sleep_millisecs" };
 static char ksm_saved[3][32];
+#define NUMA_BALANCING	"/proc/sys/kernel/numa_balancing"
+static char numa_saved[32];
 static long ksm_merged;
 
 static void __attribute__((format(printf, 4, 5)))
@@ -288,6 +290,8 @@ static void ksm_restore(void)
 static void cleanup(void)
 {
 	ksm_restore();
+	if (numa_saved[0])
+		write_file(NUMA_BALANCING, numa_saved);
 	write_file(EV_HVA "/enable", "0");
 	write_file(EV_HVA "/filter", "0");
 	write_file(EV_SPTE "/enable", "0");
@@ -922,6 +926,13 @@ int main(int argc, char **argv)
 		setup_fail(NULL, "open /dev/kvm");
 	mmu = running_mmu();
 	atexit(cleanup);
+	/*
+	 * NUMA hinting would zap SPTEs of slot 1 at random times (DROP on any
+	 * kernel) and blur the counts: off while the test runs.
+	 */
+	if (!read_file(NUMA_BALANCING, numa_saved, sizeof(numa_saved)) &&
+	    write_file(NUMA_BALANCING, "0"))
+		setup_fail(NULL, "writing 0 to " NUMA_BALANCING);
 
 	vm_create(&vm, PTE_RW);
 	check(1, NULL, "VM with a paged 32-bit guest and two memslots", NULL);
