@@ -15,7 +15,9 @@ kernel=$BUILD/arch/x86/boot/bzImage
 initrd=$OUT/initramfs.cpio.gz
 [ -f "$kernel" ] || die "no kernel at ${kernel#"$TOP"/} (run: make kernel)"
 [ -f "$initrd" ] || die "no initramfs at ${initrd#"$TOP"/} (run: make guest)"
-limit=${BOOT_TIMEOUT:-900}
+# The suites take about 9 min here (uffd-unit-tests 4 of them), and each
+# has its own limit in tests/suites; this one catches a guest that hangs.
+limit=${BOOT_TIMEOUT:-1800}
 
 clock=
 if [ "${ICOUNT:-0}" = 1 ]; then
