@@ -18,6 +18,14 @@ export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 # Paths under the project go into ccache's hash relative to the build
 # directory, so that a clone elsewhere (CI's) hits what this one compiled.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP}
+# Depend mode: on a miss, ccache takes the list of headers from the
+# dependency file the compiler writes anyway (Kbuild passes -Wp,-MMD)
+# instead of running the preprocessor a second time to hash its output.
+# Measured on 40 objects of mm/ and kernel/ of the bisect kernel, empty
+# cache: ccache 31-36 s, ccache in depend mode 21-22 s (gcc alone 25-26 s);
+# hits take the same 0.7 s, and the entries of either mode hit in the other.
+# A cold run is mostly misses: the bisect's header states and the kernel.
+export CCACHE_DEPEND=${CCACHE_DEPEND:-1}
 # shellcheck source=../config/base
 . "$TOP/config/base"
 IDENTITY=$(cat "$TOP/config/identity")
