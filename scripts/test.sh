@@ -30,9 +30,17 @@ must() {
 }
 
 t0=$SECONDS
+# Wall time of each phase, printed before the verdict: "name seconds" lines.
+times=$OUT/times.txt
+: >"$times"
+lap=$SECONDS
+lap() { echo "$1 $((SECONDS - lap))" >>"$times"; lap=$SECONDS; }
 must "host: packages installed" "$TOP/scripts/deps.sh"
+lap packages
 must "series: applies to base with git am" "$TOP/scripts/tree.sh"
+lap tree
 must "kernel: builds (HEAD of the series)" "$TOP/scripts/kernel.sh"
+lap kernel
 
 step "Checking the series (cover letter, authorship, checkpatch, sparse, W=1, kernel-doc)"
 { "$TOP/scripts/check-series.sh" || true; } | while read -r l; do
@@ -41,22 +49,29 @@ step "Checking the series (cover letter, authorship, checkpatch, sparse, W=1, ke
 done || t_fail "checks: check-series.sh" "stopped before the end (see above)"
 grep -q "^ok 0 series: cover letter\|^not ok 0 series: cover letter" "$host" ||
 	t_fail "checks: check-series.sh" "stopped before its first check (see above)"
+lap checks
 
 step "Building the generic KVM code for arm64, riscv and powerpc"
 "$TOP/scripts/cross.sh" >>"$host" || true
 grep -q "^\(not \)\?ok 0 cross: powerpc: KVM zaps" "$host" ||
 	t_fail "cross: KVM builds for arm64, riscv and powerpc" "cross.sh stopped (see above)"
+lap cross
 
 must "guest: initramfs and test programs build" "$TOP/scripts/guest.sh"
+lap guest
 "$TOP/scripts/boot.sh" suite
+lap suites
 # The nested guest again, with shadow paging: npt and ept are read-only
 # parameters of the built-in kvm_amd and kvm_intel, hence a second boot.
 # KUnit ran in the first.
 LIGHT=1 TAG=shadow "$TOP/scripts/boot.sh" suite mnt.suites=suites-shadow \
 	kvm_amd.npt=0 kvm_intel.ept=0 kunit.enable=0
+lap suites-shadow
 
 "$TOP/scripts/bisect.sh" >>"$host" || true
 grep -q "bisect:" "$host" || t_fail "bisect: every patch builds and boots" "bisect.sh stopped (see above)"
+lap bisect
+step "Time by phase (s): $(awk '{ printf "%s%s %d", NR > 1 ? ", " : "", $1, $2 }' "$times")"
 step "Verdict (total time $((SECONDS - t0))s)"
 rc=0
 verdict --results "$OUT/results.log" --console "$OUT/console.log" \
