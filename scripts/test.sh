@@ -71,7 +71,7 @@ lap suites-shadow
 "$TOP/scripts/bisect.sh" >>"$host" || true
 grep -q "bisect:" "$host" || t_fail "bisect: every patch builds and boots" "bisect.sh stopped (see above)"
 lap bisect
-step "Time by phase (s): $(awk '{ printf "%s%s %d", NR > 1 ? ", " : "", $1, $2 }' "$times")"
+step "Time by phase (s): $(awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $1, $2 }' "$times")"
 step "Verdict (total time $((SECONDS - t0))s)"
 rc=0
 verdict --results "$OUT/results.log" --console "$OUT/console.log" \
