@@ -48,12 +48,13 @@ for k in base series; do
 	printf 'mmu_notifier_actions\t600\tmmu_notifier_actions\nmirror-bench\t3600\tmirror-bench\n' \
 		>"$root/tests/suites"
 	# The nested KVM guest, in two boots without -icount: TDP, with the
-	# upstream KVM selftests of tests/suites (the same binaries, built
-	# once, on both kernels), and shadow paging.  Counts only: no
-	# --expect-keep, which the base fails.
+	# upstream KVM selftests of tests/suites and tests/suites-tcg-single
+	# (the same binaries, built once, on both kernels), and shadow paging.
+	# Counts only: no --expect-keep, which the base fails.
 	{
 		printf 'kvm-mmu-notifier\t300\tkvm-mmu-notifier --mmu=tdp\n'
-		grep -P '^kvm-\S+\t+\d+\tkselftest-run kvmst-' "$TOP/tests/suites"
+		grep -hP '^kvm-\S+\t+\d+\tkselftest-run kvmst-' "$TOP/tests/suites" \
+			"$TOP/tests/suites-tcg-single"
 	} >"$root/tests/suites-kvm"
 	# The series' own KVM selftests run too, but only those the base has
 	# must give the same results.
@@ -61,7 +62,7 @@ for k in base series; do
 			n = substr($4, 7)
 			if (system("test -f '"$bt"'/tools/testing/selftests/kvm/" n ".c -o -f '"$bt"'/tools/testing/selftests/kvm/x86_64/" n ".c"))
 				{ printf "%s%s", sep, $1; sep = "," }
-		}' "$TOP/tests/suites")
+		}' "$TOP/tests/suites" "$TOP/tests/suites-tcg-single")
 	printf 'kvm-mmu-notifier-shadow\t300\tkvm-mmu-notifier --mmu=shadow\n' \
 		>"$root/tests/suites-shadow"
 	gcc -static -O2 -Wall -Wextra -isystem "$B/$k-build/hdr/include" \
@@ -87,8 +88,10 @@ for k in base series; do
 		die "the bench did not finish on the $k kernel (console: ${o#"$TOP"/}/console.log)"
 	}
 	# Counts only, no timing: no -icount.  The KVM selftests need the
-	# test boot's memory (dirty_log_test maps 1 GiB) and huge pages.
-	TAG=kvm OUT=$o BUILD=$B/$k-build "$TOP/scripts/boot.sh" suite mnt.suites=suites-kvm
+	# test boot's memory (dirty_log_test maps 1 GiB) and huge pages, and
+	# one TCG thread (see tests/suites-tcg-single).
+	TAG=kvm TCG_THREAD=single OUT=$o BUILD=$B/$k-build "$TOP/scripts/boot.sh" suite \
+		mnt.suites=suites-kvm
 	LIGHT=1 TAG=shadow OUT=$o BUILD=$B/$k-build "$TOP/scripts/boot.sh" suite \
 		mnt.suites=suites-shadow kvm_amd.npt=0 kvm_intel.ept=0
 	for r in results-kvm results-shadow; do

@@ -3,7 +3,8 @@
 # finish.  Usage: boot.sh [MODE] [extra kernel args...]
 #   MODE suite (default): run tests/suites;  boot: just boot and power off.
 # Environment: ACCEL=kvm|tcg, SMP (vCPUs, 2), LIGHT=1 (1 GiB, no reserved
-# or huge pages), ICOUNT=1 (instruction-counted TCG), SHOW=1, BOOT_TIMEOUT.
+# or huge pages), ICOUNT=1 (instruction-counted TCG), TCG_THREAD=single (one
+# TCG thread for all vCPUs, no effect with ACCEL=kvm), SHOW=1, BOOT_TIMEOUT.
 # Console (kernel log) -> $OUT/console.log; test output -> $OUT/results.log
 # (TAG=x: console-x.log and results-x.log, for a second boot of one run).
 # SHOW=1 also streams the console to the terminal.
@@ -33,7 +34,7 @@ elif [ "${ACCEL:-}" = kvm ] || { [ -z "${ACCEL:-}" ] && [ -w /dev/kvm ] &&
 	# hangs before its first console line.  ACCEL=kvm|tcg overrides.
 	accel=(-accel kvm -cpu host)
 else
-	accel=(-accel tcg -cpu max)
+	accel=(-accel "tcg${TCG_THREAD:+,thread=$TCG_THREAD}" -cpu max)
 	# Under TCG the guest reads the host's TSC.  Left to itself, the guest
 	# calibrates it against the emulated PIT, which fails when the host is
 	# busy ("could not calculate TSC khz"): the TSC is then marked unstable

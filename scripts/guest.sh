@@ -82,8 +82,9 @@ cp /bin/busybox "$root/bin/busybox"
 cp "$TOP/tests/guest/init" "$root/init"
 cp "$TOP/tests/guest/kselftest-run" "$root/tests/kselftest-run"
 # tests/suites runs in the main boot, tests/suites-shadow in the boot with
-# shadow paging (boot.sh's mnt.suites=).
-for list in suites suites-shadow; do
+# shadow paging, tests/suites-tcg-single in the boot on single-threaded TCG
+# (boot.sh's mnt.suites=).
+for list in suites suites-shadow suites-tcg-single; do
 	if [ -n "${ONLY:-}" ]; then
 		# A developer's partial run: only the named suites (comma-separated).
 		awk -v only=",$ONLY," '/^[[:space:]]*(#|$)/ || index(only, "," $1 ",")' \
@@ -94,7 +95,7 @@ for list in suites suites-shadow; do
 done
 if [ -n "${ONLY:-}" ]; then
 	cat "$root"/tests/suites* | grep -qv '^[[:space:]]*\(#\|$\)' ||
-		die "ONLY=$ONLY names no suite of tests/suites or tests/suites-shadow"
+		die "ONLY=$ONLY names no suite of tests/suites, tests/suites-shadow or tests/suites-tcg-single"
 	warn "partial guest: only the suites $ONLY (unset ONLY for the full run)"
 fi
 find "$BIN" -type f ! -name "*.flags" -exec cp {} "$root/tests/" \;

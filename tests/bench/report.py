@@ -156,7 +156,7 @@ def main():
              ', '.join('%s %s' % kv for kv in sorted(ser_kvm_v.items())) or 'did not run'))
     base_ks, ser_ks = parse_kselftests(sys.argv[1]), parse_kselftests(sys.argv[2])
     new = set(filter(None, (sys.argv[4] if len(sys.argv) > 4 else '').split(',')))
-    print('\nKVM selftests (tests/suites, TDP), the same binaries on each kernel:\n')
+    print('\nKVM selftests (tests/suites and tests/suites-tcg-single, TDP, on single-threaded TCG), the same binaries on each kernel:\n')
     print('| selftest | base | series |')
     print('|---|---|---|')
     names = sorted((set(base_ks) | set(ser_ks)) - new)
