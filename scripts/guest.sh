@@ -70,7 +70,7 @@ build mmu_notifier_actions "" "$MM/mmu_notifier_actions.c" "$MM/vm_util.c"
 
 # Upstream KVM selftests around the MMU notifier (demand paging with
 # userfaultfd, dirty logging, page tables, memslot changes, aging, huge
-# page splitting, pre-faulting): those tests/suites names.  They run
+# page splitting, pre-faulting): those the suite lists name.  They run
 # through tests/guest/kselftest-run, which turns an exit status into TAP.
 "$TOP/scripts/kvm-selftests.sh" "$BIN"
 
@@ -99,5 +99,15 @@ if [ -n "${ONLY:-}" ]; then
 	warn "partial guest: only the suites $ONLY (unset ONLY for the full run)"
 fi
 find "$BIN" -type f ! -name "*.flags" -exec cp {} "$root/tests/" \;
+# Every program a suite list runs must be in the initramfs: a missing one
+# would only show in the guest, as a failed suite, after the whole boot.
+for list in "$root"/tests/suites*; do
+	mapfile -t progs < <(awk -F'\t+' '!/^[[:space:]]*(#|$)/ {
+		split($3, w, " "); print w[1]; if (w[1] == "kselftest-run") print w[2] }' "$list")
+	for prog in "${progs[@]}"; do
+		[ -x "$root/tests/$prog" ] ||
+			die "tests/${list##*/} runs $prog, which the initramfs lacks (scripts/guest.sh and scripts/kvm-selftests.sh build the programs)"
+	done
+done
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$OUT/initramfs.cpio.gz"
 info "initramfs: $(du -h "$OUT/initramfs.cpio.gz" | cut -f1), $(find "$BIN" -type f ! -name "*.flags" | wc -l) programs"
