@@ -113,12 +113,6 @@ fi
 mapfile -t cfiles < <(git_t diff --name-only --diff-filter=AM base..HEAD -- '*.c' | grep -v '^tools/' || true)
 mapfile -t hfiles < <(git_t diff --name-only --diff-filter=AM base..HEAD -- '*.h' | grep -v '^tools/' || true)
 
-# normalise: drop line and column numbers so that moved code compares equal
-norm() {
-	{ grep -E ': (warning|error):' || true; } | sed -E -e "s|$TREE/||; s|$WORK/base-tree/||" \
-		-e "s#^(\.\./)+(${TREE##*/}|base-tree)/##" \
-		-e 's/:[0-9]+(:[0-9]+)?:/:/' | LC_ALL=C sort
-}
 
 # base_tree: make $WORK/base-tree a worktree at base (for the base side of
 # the warning comparisons) and set bt to it.
@@ -153,7 +147,7 @@ else
 		shift 2
 		local o
 		for o in "$@"; do rm -f "$b/$o"; done # recompile: W=1 needs gcc to run
-		make -C "$t" O="$b" CC="ccache gcc" C=2 W=1 -j"$JOBS" "$@" 2>&1 | norm
+		make -C "$t" O="$b" CC="ccache gcc" C=2 W=1 -j"$JOBS" "$@" 2>&1 | norm_warnings
 	}
 	new_objs=()
 	for o in "${objs[@]}"; do [ -f "$bt/${o%.o}.c" ] && new_objs+=("$o"); done
@@ -188,10 +182,10 @@ fi
 if ((${#hfiles[@]} + ${#cfiles[@]} == 0)); then
 	ok "checks: kernel-doc on touched files" "the series touches no C source or header"
 else
-	kd=$( (cd "$TREE" && scripts/kernel-doc -none -Wall "${hfiles[@]}" "${cfiles[@]}" 2>&1) | norm || true)
+	kd=$( (cd "$TREE" && scripts/kernel-doc -none -Wall "${hfiles[@]}" "${cfiles[@]}" 2>&1) | norm_warnings || true)
 	kdb=$( (cd "$TREE" && for f in "${hfiles[@]}" "${cfiles[@]}"; do
 		git show "base:$f" >/tmp/kd.$$ 2>/dev/null && scripts/kernel-doc -none -Wall /tmp/kd.$$ 2>&1 | sed "s|/tmp/kd.$$|$f|"
-	done; rm -f /tmp/kd.$$) | norm || true)
+	done; rm -f /tmp/kd.$$) | norm_warnings || true)
 	added=$(comm -23 <(printf '%s\n' "$kd") <(printf '%s\n' "$kdb") | grep . || true)
 	if [ -n "$added" ]; then
 		printf '%s\n' "$added" | sed 's/^/    new: /' >&2

@@ -8,11 +8,6 @@
 
 (($#)) || exit 0
 frag=$TOP/config/compile-test.config
-norm() {
-	{ grep -E ': (warning|error):' || true; } | sed -E -e "s|$TREE/||; s|$WORK/base-tree/||" \
-		-e "s#^(\.\./)+(${TREE##*/}|base-tree)/##" \
-		-e 's/:[0-9]+(:[0-9]+)?:/:/' | LC_ALL=C sort
-}
 # configure TREE BUILD: defconfig + the fragment, every option checked
 configure() {
 	local t=$1 b=$2 opt
@@ -55,8 +50,8 @@ bt=$WORK/base-tree
 configure "$bt" "$WORK/ctest-base"
 base_o=()
 for f in "${o[@]}"; do [ -f "$bt/$(realpath -m --relative-to=. "${f%.o}.c")" ] && base_o+=("$f"); done
-before=$( ((${#base_o[@]})) && objs "$bt" "$WORK/ctest-base" "${base_o[@]}" | norm || true)
-added=$(comm -23 <(printf '%s\n' "$after_raw" | norm) <(printf '%s\n' "$before") | grep . || true)
+before=$( ((${#base_o[@]})) && objs "$bt" "$WORK/ctest-base" "${base_o[@]}" | norm_warnings || true)
+added=$(comm -23 <(printf '%s\n' "$after_raw" | norm_warnings) <(printf '%s\n' "$before") | grep . || true)
 if [ -n "$added" ]; then
 	printf '%s\n' "$added" | sed 's/^/    new: /' >&2
 	echo "not ok 0 checks: sparse and W=1 on $* # $(printf '%s\n' "$added" | wc -l) new warning(s)"

@@ -91,3 +91,16 @@ patch_keys() {
 			sed -e 's/^Subject: \[PATCH [0-9]*\/[0-9]*\] /Subject: /' | sha1sum | cut -d' ' -f1
 	done
 }
+
+# norm_warnings: the warning and error lines of a build, sorted, without
+# line and column numbers (so that moved code compares equal) and without the
+# tree's path, however it is spelled: relative (../linux/), this checkout's,
+# or another checkout's.  ccache (CCACHE_BASEDIR) hands back the
+# warnings of a compile done in another clone of the project with that
+# clone's absolute paths in them.
+norm_warnings() {
+	{ grep -E ': (warning|error):' || true; } | sed -E -e "s|$TREE/||; s|$WORK/base-tree/||" \
+		-e "s#^(\.\./)+(${TREE##*/}|base-tree)/##" \
+		-e "s#^/[^:]*/${WORK##*/}/(${TREE##*/}|base-tree)/##" \
+		-e 's/:[0-9]+(:[0-9]+)?:/:/' | LC_ALL=C sort
+}
