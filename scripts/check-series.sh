@@ -113,7 +113,6 @@ fi
 mapfile -t cfiles < <(git_t diff --name-only --diff-filter=AM base..HEAD -- '*.c' | grep -v '^tools/' || true)
 mapfile -t hfiles < <(git_t diff --name-only --diff-filter=AM base..HEAD -- '*.h' | grep -v '^tools/' || true)
 
-
 # base_tree: make $WORK/base-tree a worktree at base (for the base side of
 # the warning comparisons) and set bt to it.
 base_tree() {

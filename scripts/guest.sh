@@ -81,10 +81,8 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests}
 cp /bin/busybox "$root/bin/busybox"
 cp "$TOP/tests/guest/init" "$root/init"
 cp "$TOP/tests/guest/kselftest-run" "$root/tests/kselftest-run"
-# tests/suites runs in the main boot, tests/suites-shadow in the boot with
-# shadow paging, tests/suites-tcg-single in the boot on single-threaded TCG
-# (boot.sh's mnt.suites=).
-for list in suites suites-shadow suites-tcg-single; do
+# Each boot runs one suite list (SUITE_LISTS in lib.sh; boot.sh's mnt.suites=).
+for list in "${SUITE_LISTS[@]}"; do
 	if [ -n "${ONLY:-}" ]; then
 		# A developer's partial run: only the named suites (comma-separated).
 		awk -v only=",$ONLY," '/^[[:space:]]*(#|$)/ || index(only, "," $1 ",")' \

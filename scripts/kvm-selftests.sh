@@ -1,17 +1,16 @@
 #!/bin/bash
-# Build the upstream KVM selftests that the suite lists run (the lines of
-# tests/suites, tests/suites-shadow and tests/suites-tcg-single that call
-# kselftest-run kvmst-<name>), static, with the selftests' own Makefile,
-# against the uapi headers of $BUILD; copy each to DEST/kvmst-<name>.
+# Build the upstream KVM selftests that the suite lists (SUITE_LISTS in
+# lib.sh) run, the lines that call kselftest-run kvmst-<name>: static, with
+# the selftests' own Makefile, against the uapi headers of $BUILD; copy each
+# to DEST/kvmst-<name>.
 # Usage: kvm-selftests.sh DEST
 . "$(dirname "$0")/lib.sh"
 
 dest=${1:?usage: kvm-selftests.sh DEST}
 [ -f "$BUILD/hdr/.stamp" ] || die "no installed headers in ${BUILD#"$TOP"/}/hdr (run: make kernel)"
 src=$TREE/tools/testing/selftests/kvm
-lists=("$TOP"/tests/suites "$TOP"/tests/suites-shadow "$TOP"/tests/suites-tcg-single)
 mapfile -t names < <(awk '$3 == "kselftest-run" && $4 ~ /^kvmst-/ { sub(/^kvmst-/, "", $4); print $4 }' \
-	"${lists[@]}" | sort -u)
+	"${SUITE_LISTS[@]/#/$TOP/tests/}" | sort -u)
 ((${#names[@]})) || die "no suite list runs a KVM selftest (kselftest-run kvmst-<name>)"
 kst=$OUT/kvm-selftests
 mkdir -p "$kst" "$dest"

@@ -33,6 +33,11 @@ IDENT_NAME=${IDENTITY% <*}
 IDENT_EMAIL=${IDENTITY##*<}
 IDENT_EMAIL=${IDENT_EMAIL%>}
 
+# The suite lists in tests/ (name, time limit, command): the main boot runs
+# suites, the boot with shadow paging suites-shadow, the boot on
+# single-threaded TCG suites-tcg-single (scripts/test.sh).
+SUITE_LISTS=(suites suites-shadow suites-tcg-single)
+
 step() { printf '\n==> %s\n' "$*" >&2; }
 info() { printf '    %s\n' "$*" >&2; }
 warn() { printf 'WARNING: %s\n' "$*" >&2; }
