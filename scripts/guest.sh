@@ -92,19 +92,19 @@ for list in "${SUITE_LISTS[@]}"; do
 	fi
 done
 if [ -n "${ONLY:-}" ]; then
-	cat "$root"/tests/suites* | grep -qv '^[[:space:]]*\(#\|$\)' ||
-		die "ONLY=$ONLY names no suite of tests/suites, tests/suites-shadow or tests/suites-tcg-single"
+	cat "${SUITE_LISTS[@]/#/$root/tests/}" | grep -qv '^[[:space:]]*\(#\|$\)' ||
+		die "ONLY=$ONLY names no suite of the suite lists (tests/: ${SUITE_LISTS[*]})"
 	warn "partial guest: only the suites $ONLY (unset ONLY for the full run)"
 fi
 find "$BIN" -type f ! -name "*.flags" -exec cp {} "$root/tests/" \;
 # Every program a suite list runs must be in the initramfs: a missing one
 # would only show in the guest, as a failed suite, after the whole boot.
-for list in "$root"/tests/suites*; do
+for list in "${SUITE_LISTS[@]}"; do
 	mapfile -t progs < <(awk -F'\t+' '!/^[[:space:]]*(#|$)/ {
-		split($3, w, " "); print w[1]; if (w[1] == "kselftest-run") print w[2] }' "$list")
+		split($3, w, " "); print w[1]; if (w[1] == "kselftest-run") print w[2] }' "$root/tests/$list")
 	for prog in "${progs[@]}"; do
 		[ -x "$root/tests/$prog" ] ||
-			die "tests/${list##*/} runs $prog, which the initramfs lacks (scripts/guest.sh and scripts/kvm-selftests.sh build the programs)"
+			die "tests/$list runs $prog, which the initramfs lacks (scripts/guest.sh and scripts/kvm-selftests.sh build the programs)"
 	done
 done
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$OUT/initramfs.cpio.gz"
