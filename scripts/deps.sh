@@ -37,8 +37,14 @@ if ! apt-cache madison "$BASE_PKG" | awk -F'|' '{gsub(/ /,"",$2); print $2}' |
 	newest=$(apt-cache madison "$BASE_PKG" | awk -F'|' '{gsub(/ /,"",$2); print $2}' |
 		sort -V | tail -n 1)
 	[ -n "$newest" ] || die "no $BASE_PKG package in the configured archives"
-	warn "$BASE_PKG $BASE_VERSION is not served here; using $newest instead."
-	warn "The series is tested against $BASE_VERSION; results on $newest may differ."
+	# An untested base is not a silent fallback: the series is tested
+	# against BASE_VERSION only.  BASE_OVERRIDE=1 builds on the newest
+	# anyway; 'make newest-base' tries the series there without changing
+	# config/base.
+	[ "${BASE_OVERRIDE:-0}" = 1 ] || die "$BASE_PKG $BASE_VERSION (config/base) is no longer served; the archive has $newest.
+The series is tested on $BASE_VERSION only.  To try it on $newest: make newest-base
+To build on $newest anyway (untested): BASE_OVERRIDE=1 make ..."
+	warn "BASE_OVERRIDE=1: using $BASE_PKG $newest, not the tested $BASE_VERSION"
 	src="$BASE_PKG=$newest"
 fi
 if [ -n "$have_src" ] && [ "$src" = "$BASE_PKG=$have_src" ]; then
