@@ -2,7 +2,7 @@
 # Every target is a small script in scripts/; see README.md.
 S := scripts
 
-.PHONY: help run test bench deps tree export kernel guest boot check bisect clean have-tree
+.PHONY: help run test bench deps tree export kernel guest boot check bisect clean have-tree newest-base
 
 help:
 	@echo "make run     build the patched kernel, boot it in QEMU, show what it does"
@@ -17,6 +17,7 @@ help:
 	@echo "make boot    rebuild what changed, boot, run the suites, show the verdict"
 	@echo "make check   checkpatch, sparse, W=1, kernel-doc on the series"
 	@echo "make bisect  build every patch of the series on its own"
+	@echo "make newest-base  apply and test the series on the newest 6.12 Debian serves (work/newest)"
 
 run: deps tree
 	@$(S)/kernel.sh
@@ -29,6 +30,9 @@ test:
 
 bench: have-tree
 	@$(S)/bench.sh
+
+newest-base:
+	@$(S)/newest-base.sh
 
 deps:
 	@$(S)/deps.sh
@@ -54,5 +58,5 @@ bisect:
 
 clean:
 	rm -rf work/out work/out-bisect work/build work/base-build work/base-tree work/cocci-tree \
-		work/bisect-tree work/bisect-build
+		work/bisect-tree work/bisect-build work/newest
 	-git -C work/linux worktree prune

@@ -5,9 +5,16 @@
 # that are not in patches/: it stops and says so (FORCE=1 overrides).
 . "$(dirname "$0")/lib.sh"
 
-src_version=$(dpkg-query -W -f='${Version}' "$BASE_PKG" 2>/dev/null) ||
-	die "$BASE_PKG is not installed (run: make deps)"
-tarball=/usr/src/$BASE_PKG.tar.xz
+# BASE_TARBALL and BASE_SRC_VERSION name another copy of the source
+# (scripts/newest-base.sh: the newest package, unpacked under work/newest).
+if [ -n "${BASE_TARBALL:-}" ]; then
+	tarball=$BASE_TARBALL
+	src_version=${BASE_SRC_VERSION:?BASE_SRC_VERSION must come with BASE_TARBALL}
+else
+	src_version=$(dpkg-query -W -f='${Version}' "$BASE_PKG" 2>/dev/null) ||
+		die "$BASE_PKG is not installed (run: make deps)"
+	tarball=/usr/src/$BASE_PKG.tar.xz
+fi
 [ -f "$tarball" ] || die "$tarball is missing; reinstall $BASE_PKG"
 base_subject="Linux ${src_version%%-*} from Debian $BASE_PKG $src_version"
 
@@ -26,7 +33,7 @@ make_base() {
 	info "committing the base (about 90k files)"
 	git -C "$tmp" add -f -A
 	git -C "$tmp" commit -q -m "$base_subject" -m \
-		"The unmodified contents of /usr/src/$BASE_PKG.tar.xz from Debian's
+		"The unmodified contents of $(basename "$tarball") from Debian's
 $BASE_PKG package, version $src_version."
 	# Debian's .gitignore ends with a rule ignoring every top-level path
 	# (its packaging repository keeps only debian/).  With it, new files
