@@ -9,10 +9,14 @@
 
 git_t() { git -C "$TREE" "$@"; }
 mapfile -t commits < <(git_t rev-list --reverse base..HEAD)
+# The plan: a build and a boot result per patch but the last, and the
+# config check; the verdict fails this step if it gives another number.
 if ((${#commits[@]} < 2)); then
+	echo "1..1"
 	echo "ok 0 bisect: every patch builds and boots on its own # SKIP the series has ${#commits[@]} patch(es); HEAD is built and tested above"
 	exit 0
 fi
+echo "1..$((2 * (${#commits[@]} - 1) + 1))"
 [ -f "$OUT/initramfs.cpio.gz" ] || die "no initramfs (run: make guest)"
 bt=$WORK/bisect-tree
 bb=$WORK/bisect-build
@@ -55,6 +59,7 @@ for c in "${commits[@]::${#commits[@]}-1}"; do
 		make -C "$bt" O="$bb" CC="ccache gcc" HOSTCC="ccache gcc" -j"$JOBS" bzImage; then
 		grep -m1 -B2 -A8 -E ': (fatal )?error:|undefined reference|\*\*\* .*(No rule|Error [0-9]+)' "$bb/build.log" | sed 's/^/    /' >&2
 		echo "not ok 0 bisect: patch $i builds: $subj # build failed (log: ${bb#"$TOP"/}/build.log)"
+		echo "not ok 0 bisect: patch $i boots: $subj # not built"
 		failed=1
 		booted_sum=
 		continue

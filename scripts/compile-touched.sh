@@ -7,6 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 
 (($#)) || exit 0
+# Two results: compiles; no new sparse or W=1 warning.
+echo "1..2"
 frag=$TOP/config/compile-test.config
 # configure TREE BUILD: defconfig + the fragment, every option checked
 configure() {
@@ -42,6 +44,7 @@ if ! after_raw=$(objs "$TREE" "$WORK/ctest-build" "${o[@]}"); then
 	{ printf '%s\n' "$after_raw" | grep -m5 -A5 ': error:' || printf '%s\n' "$after_raw" | tail -n 15; } |
 		sed 's/^/    /' >&2
 	echo "not ok 0 checks: compile test of $* # does not compile"
+	echo "not ok 0 checks: sparse and W=1 on $* # not checked: does not compile"
 	exit 1
 fi
 echo "ok 0 checks: compile test of $*: compiles"

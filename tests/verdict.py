@@ -53,6 +53,10 @@ KLOG_BAD = re.compile(
     r'suspicious RCU usage|lock held when returning|'
     r'INFO: task .* blocked|soft lockup|hard LOCKUP|Call Trace:|'
     r'UBSAN|KASAN|kernel BUG|'
+    # RCU CPU stall warnings: "rcu: INFO: rcu_sched detected stalls on
+    # CPUs/tasks", "rcu_preempt detected stalls", "rcu: ... self-detected
+    # stall on CPU", and a starved grace-period kthread
+    r'detected stalls|self-detected stall|rcu_\w+ kthread (timer wakeup didn.t happen|starved)|'
     # the emulated TSC was not usable: a nested KVM guest would hang
     r'Marking TSC unstable|TSC warp)')
 
@@ -72,23 +76,31 @@ class Verdict:
 
 
 def load_expected(path):
-    """Lines: <suite> <test glob> <reason...>; '#' comments."""
+    """Lines: <suite><TAB><test glob><TAB><reason glob><TAB><why>; '#' comments.
+
+    A skip is expected only if its suite, its test name and the reason the
+    test printed all match: a test that starts skipping for another reason
+    fails the run."""
     rules = []
     if path and os.path.exists(path):
         with open(path) as f:
-            for line in f:
-                line = line.strip()
-                if not line or line.startswith('#'):
+            for n, line in enumerate(f, 1):
+                line = line.rstrip('\n')
+                if not line.strip() or line.lstrip().startswith('#'):
                     continue
-                suite, pattern, reason = (line.split(None, 2) + ['', ''])[:3]
-                rules.append((suite, pattern, reason))
+                fields = [x for x in line.split('\t') if x]
+                if len(fields) != 4:
+                    sys.exit('%s:%d: want <suite> <test glob> <reason glob> <why>, '
+                             'separated by tabs' % (path, n))
+                rules.append(tuple(x.strip() for x in fields))
     return rules
 
 
-def expected(rules, suite, test):
-    for s, pattern, reason in rules:
-        if s == suite and fnmatch.fnmatchcase(test, pattern):
-            return reason or 'listed in tests/expected-skips'
+def expected(rules, suite, test, reason):
+    for s, pattern, reason_glob, why in rules:
+        if (s == suite and fnmatch.fnmatchcase(test, pattern) and
+                fnmatch.fnmatchcase(reason or '', reason_glob)):
+            return why
     return None
 
 
@@ -111,11 +123,12 @@ def tap_lines(v, suite, lines, rules):
         label = m.group(2) or 'test %d (%s)' % (n, m.group(4) or 'no name')
         name = '%s: %s' % (suite, label)
         if m.group(3) == 'SKIP':
-            why = expected(rules, suite, label)
+            why = expected(rules, suite, label, m.group(4))
             if why:
-                v.skip(name, why)
+                v.skip(name, '%s (%s)' % (m.group(4), why))
             else:
-                v.fail(name, 'unexpected skip: %s' % (m.group(4) or '?'))
+                v.fail(name, 'unexpected skip (no line of tests/expected-skips matches '
+                       'this suite, test and reason): %s' % (m.group(4) or '?'))
         elif m.group(1):
             v.fail(name, 'failed', '\n'.join(context_of(lines, line)))
         else:
@@ -149,7 +162,43 @@ def console_tail(results, n=25):
         return [l.rstrip('\r\n') for l in f][-n:]
 
 
-def guest(v, results, rules):
+def load_suites(path):
+    """A suite list (tests/suites...): [(name, time limit in s)], in order."""
+    suites = []
+    with open(path) as f:
+        for line in f:
+            if not line.strip() or line.lstrip().startswith('#'):
+                continue
+            name, limit = (line.split(None, 2) + ['0'])[:2]
+            suites.append((name, int(limit)))
+    return suites
+
+
+def exit_status(v, suite, rc, elapsed, limit, fired, n, body):
+    """Judge a suite's exit status; True if it explains itself (no more checks)."""
+    # The guest's init runs each suite under busybox timeout, which sends
+    # SIGTERM (143); GNU timeout exits 124.  Only the harness's own timer
+    # makes it a timeout: init says so ("timer"), or the suite ran for its
+    # whole limit.  A SIGKILL (137) before the limit is someone else's
+    # doing: the OOM killer, most likely.
+    timer = fired or (limit is not None and elapsed is not None and elapsed >= limit)
+    if rc in (124, 137, 143) and timer:
+        v.fail(suite, 'timed out (killed by the harness after its time limit, %ss)'
+               % (limit if limit is not None else '?'), '\n'.join(body[-15:]))
+        return True
+    if rc == 137:
+        v.fail(suite, 'killed (SIGKILL, exit 137) after %s s, before its time limit: '
+               'not the harness\'s timer (the OOM killer? see the kernel log)'
+               % (elapsed if elapsed is not None else '?'), '\n'.join(body[-15:]))
+        return True
+    if rc > 128 and rc < 160:
+        v.fail(suite, 'killed by signal %d (exit %d) after %d results'
+               % (rc - 128, rc, n), '\n'.join(body[-15:]))
+        return True
+    return False
+
+
+def guest(v, results, rules, suite_list=None):
     g = boot_name(results)
     if not os.path.exists(results):
         v.fail(g, 'no results file %s' % results)
@@ -166,29 +215,51 @@ def guest(v, results, rules):
                '\n'.join(console_tail(results)))
         return
     v.ok(g + ': boot')
+    want = load_suites(suite_list) if suite_list else None
+    limits = dict(want or [])
+    for l in lines:
+        if l.startswith('@@ boot') and suite_list:
+            m = re.search(r' suites=(\S+)', l)
+            if m and m.group(1) != os.path.basename(suite_list):
+                v.fail(g, 'the guest ran the suite list "%s", expected %s'
+                       % (m.group(1), os.path.basename(suite_list)))
+        if l.startswith('@@ error '):
+            v.fail(g, l[len('@@ error '):])
+    ran = []
     suite, body = None, []
     for line in lines:
         if line.startswith('@@ suite '):
             suite, body = line.split()[2], []
+            ran.append(suite)
         elif line.startswith('@@ exit ') and suite:
-            rc = int(line.split()[3])
+            f = line.split()
+            rc = int(f[3])
+            elapsed = int(f[4].rstrip('s')) if len(f) > 4 and f[4].rstrip('s').isdigit() else None
+            fired = 'timer' in f[5:]
             if suite == 'uffd-unit-tests':
                 body = uffd_to_tap(body)
             n, plan = tap_lines(v, suite, body, rules)
-            if rc in (124, 137, 143):  # timeout(1): GNU 124, busybox SIGTERM/KILL
-                v.fail(suite, 'timed out (killed after its time limit)', '\n'.join(body[-15:]))
+            if exit_status(v, suite, rc, elapsed, limits.get(suite), fired, n, body):
+                pass
             elif rc not in (0, 4) and not any(f[0].startswith(suite + ':') for f in v.failed):
                 v.fail(suite, 'exited %d after %d results, none failed' % (rc, n),
                        '\n'.join(body[-15:]))
-            elif plan is not None and n < plan:
-                v.fail(suite, 'stopped after %d of %d tests (exit %d)' % (n, plan, rc),
-                       '\n'.join(body[-15:]))
+            elif plan is not None and n != plan:
+                v.fail(suite, '%s after %d of %d tests (exit %d)'
+                       % ('stopped' if n < plan else 'gave more results than planned',
+                          n, plan, rc), '\n'.join(body[-15:]))
             elif n == 0:
                 v.fail(suite, 'ran no test', '\n'.join(body[-15:]))
             suite = None
         elif line.startswith('@@ qemu-exit '):
             v.fail(g, 'QEMU failed (exit %s); the kernel log ends:' % line.split()[2],
                    '\n'.join(console_tail(results)))
+        elif line.startswith('@@ killed'):
+            v.fail(g, 'QEMU was killed (%s) before the harness\'s time limit%s; '
+                   'the kernel log ends:' % (line[len('@@ killed '):],
+                   ' while running %s' % suite if suite else ''),
+                   '\n'.join(console_tail(results)))
+            suite = None
         elif line.startswith('@@ timeout'):
             v.fail(g, 'hung%s: QEMU killed after %s; the kernel log ends:' % (
                 ' while running %s' % suite if suite else '', line.split()[2]),
@@ -201,6 +272,21 @@ def guest(v, results, rules):
                '\n'.join(body[-10:] + ['-----'] + console_tail(results)))
     if lines and not any(l == '@@ done' for l in lines):
         v.fail(g + ': shutdown', 'the guest did not finish its suites')
+    if want is not None:
+        # Exactly one result block per listed suite: a suite that never ran
+        # (a partial guest, a wrong list) is a failure, not silence.
+        names = [n for n, _ in want]
+        for name in names:
+            if ran.count(name) == 0:
+                v.fail(name, 'never ran in %s (listed in tests/%s)'
+                       % (g, os.path.basename(suite_list)))
+            elif ran.count(name) > 1:
+                v.fail(name, 'ran %d times in %s' % (ran.count(name), g))
+        for name in sorted(set(ran) - set(names)):
+            v.fail(name, 'ran in %s but is not in tests/%s'
+                   % (g, os.path.basename(suite_list)))
+        if names and not ran and not any(f[0].startswith(g) for f in v.failed):
+            v.fail(g, 'no suite ran')
 
 
 def kunit(v, console, tree, expect):
@@ -244,49 +330,121 @@ def kunit(v, console, tree, expect):
         v.fail('kunit', 'KTAP printed, but no test case in it')
 
 
+# The guest's /init writes "mnt-suite: start NAME" to /dev/kmsg before each
+# suite and "mnt-suite: end" after the last (as the kernel's
+# run_kselftest.sh does), so that each line of the kernel log belongs to the
+# suite that ran then; before the first marker, to "boot".
+KMSG_MARK = re.compile(r'mnt-suite: (start (\S+)|end)\s*$')
+
+
+def load_klog_allow(path):
+    """Lines: <suite><TAB><regex><TAB><reason>; '#' comments."""
+    allow = []
+    if path and os.path.exists(path):
+        with open(path) as f:
+            for n, line in enumerate(f, 1):
+                line = line.rstrip('\n')
+                if not line.strip() or line.startswith('#'):
+                    continue
+                fields = [x for x in line.split('\t') if x]
+                if len(fields) != 3:
+                    sys.exit('%s:%d: want <suite> <regex> <reason>, separated by tabs'
+                             % (path, n))
+                allow.append((fields[0], re.compile(fields[1]), fields[2]))
+    return allow
+
+
 def klog(v, console, allow, label='console.log'):
     with open(console, errors='replace') as f:
         lines = [l.rstrip('\r\n') for l in f]
     if not any('Linux version' in l for l in lines):
         v.fail('kernel log: ' + label, 'empty or without a boot banner: nothing was checked')
         return
+    # the suite running at each line
+    owner, cur = [], 'boot'
+    for l in lines:
+        m = KMSG_MARK.search(l)
+        if m:
+            cur = m.group(2) or 'after the suites'
+        owner.append(cur)
     reports, i = [], 0
     while i < len(lines):
         if KLOG_BAD.search(lines[i]):
             # A stack dump is allowed with the expected message just before
             # its "Call Trace:" (dump_stack() prints CPU and hardware first).
             seen = lines[max(0, i - 4):i + 1] if 'Call Trace:' in lines[i] else [lines[i]]
-            allowed = [r for r in allow if any(re.search(r[0], l) for l in seen)]
+            allowed = [r for r in allow
+                       if r[0] == owner[i] and any(r[1].search(l) for l in seen)]
             if allowed:
                 i += 1
                 continue
-            reports.append('\n'.join(lines[max(0, i - 3):i + 40]))
+            reports.append('(during %s)\n' % owner[i] +
+                           '\n'.join(lines[max(0, i - 3):i + 40]))
             i += 40
         else:
             i += 1
     if reports:
         v.fail('kernel log: ' + label,
-               '%d report(s): oops, BUG, WARNING, lockdep or hang' % len(reports),
+               '%d report(s): oops, BUG, WARNING, lockdep, RCU stall or hang' % len(reports),
                '\n-----\n'.join(reports[:3]))
     else:
-        v.ok('kernel log: %s: no oops, BUG, WARNING, lockdep report or hang' % label)
+        v.ok('kernel log: %s: no oops, BUG, WARNING, lockdep report, RCU stall or hang' % label)
 
 
-def host(v, path):
+def host(v, path, rules):
+    """The host's checks (scripts/test.sh): plain TAP lines, and the steps
+    that a script runs, framed as "@@ step NAME", the script's TAP (its plan
+    "1..N" first), "@@ exit NAME RC".  A step fails if it stated no plan,
+    gave another number of results, exited non-zero with no failed result,
+    or never finished.  A skip must be listed in tests/expected-skips under
+    the suite "host", with its reason."""
     if not path or not os.path.exists(path):
         return
+    step, plan, n, failed_before = None, None, 0, 0
     with open(path) as f:
-        for line in f:
-            m = TAP.match(line.rstrip('\n'))
-            if not m:
+        lines = [l.rstrip('\n') for l in f]
+    for line in lines:
+        if line.startswith('@@ step '):
+            if step:
+                v.fail('host: ' + step, 'stopped before the end: no exit status')
+            step, plan, n, failed_before = line.split(None, 2)[2], None, 0, len(v.failed)
+            continue
+        if line.startswith('@@ exit ') and step:
+            rc = line.split()[-1]
+            if plan is None:
+                v.fail('host: ' + step, 'stated no plan (1..N) before its %d results' % n)
+            elif n != plan:
+                v.fail('host: ' + step, 'gave %d results of the %d it planned '
+                       '(exit %s): it stopped halfway or lost some' % (n, plan, rc))
+            if rc != '0' and len(v.failed) == failed_before:
+                v.fail('host: ' + step, 'exited %s, and none of its %d results failed'
+                       % (rc, n))
+            step = None
+            continue
+        if step and plan is None:
+            m = PLAN.match(line)
+            if m:
+                plan = int(m.group(1))
                 continue
-            name, _, why = m.group(2).partition(' # ')
-            if m.group(3) == 'SKIP':
-                v.skip(name, m.group(4))
-            elif m.group(1):
-                v.fail(name, why or 'failed')
+        m = TAP.match(line)
+        if not m:
+            continue
+        n += 1
+        name, _, why = m.group(2).partition(' # ')
+        if m.group(3) == 'SKIP':
+            known = expected(rules, 'host', name, m.group(4))
+            if known:
+                v.skip(name, '%s (%s)' % (m.group(4), known))
             else:
-                v.ok(name)
+                v.fail(name, 'unexpected skip (no "host" line of tests/expected-skips '
+                       'matches it and its reason): %s' % m.group(4))
+        elif m.group(1):
+            v.fail(name, why or 'failed')
+        else:
+            v.ok(name)
+    if step:
+        v.fail('host: ' + step, 'stopped before the end: no exit status (%d of %s results)'
+               % (n, plan if plan is not None else 'no plan'))
 
 
 def main():
@@ -294,24 +452,26 @@ def main():
     ap.add_argument('--host')
     ap.add_argument('--results', action='append', default=[],
                     help='guest output of one boot; repeat for each boot')
+    ap.add_argument('--suites', action='append', default=[],
+                    help='the suite list of the boot of the --results at the same '
+                    'position: each suite in it must give exactly one result block')
     ap.add_argument('--console', action='append', default=[],
                     help='kernel log of one boot (KUnit is read from the first)')
     ap.add_argument('--tree', required=True)
     ap.add_argument('--expected-skips')
-    ap.add_argument('--expected-klog', help='lines: regex<TAB>reason')
+    ap.add_argument('--expected-klog', help='lines: suite<TAB>regex<TAB>reason')
     ap.add_argument('--kunit', action='store_true',
                     help='the kernel has KUnit built in: it must print results')
     a = ap.parse_args()
 
     v = Verdict()
-    host(v, a.host)
-    for results in a.results:
-        guest(v, results, load_expected(a.expected_skips))
-    allow = []
-    if a.expected_klog and os.path.exists(a.expected_klog):
-        with open(a.expected_klog) as f:
-            allow = [l.rstrip('\n').split('\t', 1) for l in f
-                     if l.strip() and not l.startswith('#')]
+    host(v, a.host, load_expected(a.expected_skips))
+    if a.suites and len(a.suites) != len(a.results):
+        ap.error('give one --suites per --results')
+    rules = load_expected(a.expected_skips)
+    for i, results in enumerate(a.results):
+        guest(v, results, rules, a.suites[i] if a.suites else None)
+    allow = load_klog_allow(a.expected_klog)
     for i, console in enumerate(a.console):
         if not os.path.exists(console):
             v.fail('kernel log', 'no kernel log at %s' % console)
