@@ -69,7 +69,9 @@ else
 	args="$args memmap=512M\$0x100000000 test_hmm.spm_addr_dev0=0x100000000"
 	args="$args test_hmm.spm_addr_dev1=0x110000000 hugepages=128"
 fi
-args="$args $clock hung_task_timeout_secs=60 softlockup_panic=0 mnt.mode=$mode $*"
+# printk.devkmsg=on: /init marks each suite's start in the kernel log
+# through /dev/kmsg, which is otherwise rate-limited (10 lines per 5 s).
+args="$args $clock hung_task_timeout_secs=60 softlockup_panic=0 printk.devkmsg=on mnt.mode=$mode $*"
 
 console=$OUT/console${TAG:+-$TAG}.log
 results=$OUT/results${TAG:+-$TAG}.log
@@ -114,8 +116,13 @@ progress
 rc=0
 wait $qpid || rc=$?
 info "QEMU exited ($rc) after $((SECONDS - t0))s"
-if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+# timeout(1) exits 124 when its timer fired, and 137 when it then had to
+# SIGKILL QEMU (-k 5).  A 137 before the limit is someone else's SIGKILL
+# (the host's OOM killer): not a hang of the guest.
+if [ "$rc" = 124 ] || { [ "$rc" = 137 ] && ((SECONDS - t0 >= limit)); }; then
 	echo "@@ timeout ${limit}s" >>"$results"
+elif [ "$rc" = 137 ]; then
+	echo "@@ killed SIGKILL after $((SECONDS - t0))s" >>"$results"
 elif [ "$rc" != 0 ]; then
 	echo "@@ qemu-exit $rc" >>"$results"
 fi

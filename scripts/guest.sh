@@ -1,6 +1,7 @@
 #!/bin/bash
 # Build the guest: static test programs and a busybox initramfs.
-# Programs are rebuilt only when their sources or the uapi headers change.
+# Programs are rebuilt only when their sources, the headers they include or
+# the uapi headers change.
 . "$(dirname "$0")/lib.sh"
 
 [ -f "$BUILD/hdr/.stamp" ] || die "no installed headers in ${BUILD#"$TOP"/}/hdr (run: make kernel)"
@@ -13,25 +14,36 @@ OWN_CFLAGS="-static -O2 -Wall -Wextra -isystem $BUILD/hdr/include"
 SELFTEST_CFLAGS="-fmacro-prefix-map=$MM/= -static -O2 -Wall -U_FORTIFY_SOURCE -isystem $BUILD/hdr/include -I$TREE -I$TREE/tools/include/uapi -I$TREE/tools/testing/selftests"
 CFLAGS=$SELFTEST_CFLAGS
 
-# build NAME LIBS SRC...: compile SRC into $BIN/NAME when out of date
+# build NAME LIBS SRC...: compile SRC into $BIN/NAME when out of date: when
+# a source, or a header it included last time (gcc -MMD writes them to
+# $BIN/NAME.d: vm_util.h, lib/test_hmm_uapi.h, kselftest.h...), is newer.
 build() {
 	local name=$1 libs=$2 s
 	shift 2
 	local bin=$BIN/$name stale=0
 	local flags="$CFLAGS $libs"
-	[ -f "$bin" ] || stale=1
+	[ -f "$bin" ] && [ -f "$bin.d" ] || stale=1
 	[ "$(cat "$bin.flags" 2>/dev/null)" = "$flags" ] || stale=1
-	for s in "$@" "$BUILD/hdr/.stamp"; do
-		[ "$s" -nt "$bin" ] && stale=1
-	done
+	if ((!stale)); then
+		while IFS= read -r s; do
+			if [ ! -e "$s" ] || [ "$s" -nt "$bin" ]; then
+				stale=1
+				break
+			fi
+		done < <(printf '%s\n' "$@" "$BUILD/hdr/.stamp"
+			sed -e 's/^[^:]*://' -e 's/\\$//' "$bin.d" | tr -s ' \t' '\n' | grep .)
+	fi
 	((stale)) || return 0
 	info "cc $name"
 	# shellcheck disable=SC2086
-	(cd "$(dirname "$1")" && gcc $CFLAGS -o "$bin" "$@" $libs -lrt -lpthread -lm) \
+	(cd "$(dirname "$1")" && gcc $CFLAGS -o "$bin" "$@" $libs -lrt -lpthread -lm &&
+		for s in "$@"; do gcc $CFLAGS -MM -MT "$name" "$s" || exit; done >"$bin.d.tmp") \
 		>"$OUT/cc-$name.log" 2>&1 || {
 		cat "$OUT/cc-$name.log" >&2
 		die "could not build the guest program $name"
 	}
+	# (-MM per source: gcc -MMD -MF with several sources keeps the last one's)
+	mv "$bin.d.tmp" "$bin.d"
 	echo "$flags" >"$bin.flags"
 }
 
@@ -96,7 +108,7 @@ if [ -n "${ONLY:-}" ]; then
 		die "ONLY=$ONLY names no suite of the suite lists (tests/: ${SUITE_LISTS[*]})"
 	warn "partial guest: only the suites $ONLY (unset ONLY for the full run)"
 fi
-find "$BIN" -type f ! -name "*.flags" -exec cp {} "$root/tests/" \;
+find "$BIN" -type f ! -name "*.flags" ! -name "*.d" -exec cp {} "$root/tests/" \;
 # Every program a suite list runs must be in the initramfs: a missing one
 # would only show in the guest, as a failed suite, after the whole boot.
 for list in "${SUITE_LISTS[@]}"; do
@@ -108,4 +120,4 @@ for list in "${SUITE_LISTS[@]}"; do
 	done
 done
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$OUT/initramfs.cpio.gz"
-info "initramfs: $(du -h "$OUT/initramfs.cpio.gz" | cut -f1), $(find "$BIN" -type f ! -name "*.flags" | wc -l) programs"
+info "initramfs: $(du -h "$OUT/initramfs.cpio.gz" | cut -f1), $(find "$BIN" -type f ! -name "*.flags" ! -name "*.d" | wc -l) programs"

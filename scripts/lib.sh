@@ -35,8 +35,9 @@ IDENT_EMAIL=${IDENT_EMAIL%>}
 
 # The suite lists in tests/ (name, time limit, command): the main boot runs
 # suites, the boot with shadow paging suites-shadow, the boot on
-# single-threaded TCG suites-tcg-single (scripts/test.sh).
-SUITE_LISTS=(suites suites-shadow suites-tcg-single)
+# single-threaded TCG suites-tcg-single, the boot with 3 vCPUs suites-smp3
+# (scripts/test.sh).
+SUITE_LISTS=(suites suites-shadow suites-tcg-single suites-smp3)
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 info() { printf '    %s\n' "$*" >&2; }

@@ -91,6 +91,10 @@ lap suites-shadow
 TAG=tcg-single TCG_THREAD=single "$TOP/scripts/boot.sh" suite \
 	mnt.suites=suites-tcg-single kunit.enable=0
 lap suites-tcg-single
+# migration on 3 vCPUs (tests/suites-smp3): two threads touch the memory
+# while a third migrates it.  1 GiB is plenty.
+LIGHT=1 SMP=3 TAG=smp3 "$TOP/scripts/boot.sh" suite mnt.suites=suites-smp3 kunit.enable=0
+lap suites-smp3
 
 host_step bisect "$TOP/scripts/bisect.sh"
 lap bisect
@@ -103,5 +107,7 @@ verdict --results "$OUT/results.log" --console "$OUT/console.log" --suites "$TOP
 	--results "$OUT/results-shadow.log" --console "$OUT/console-shadow.log" \
 	--suites "$TOP/tests/suites-shadow" \
 	--results "$OUT/results-tcg-single.log" --console "$OUT/console-tcg-single.log" \
-	--suites "$TOP/tests/suites-tcg-single" | tee "$OUT/verdict.txt" || rc=$?
+	--suites "$TOP/tests/suites-tcg-single" \
+	--results "$OUT/results-smp3.log" --console "$OUT/console-smp3.log" \
+	--suites "$TOP/tests/suites-smp3" | tee "$OUT/verdict.txt" || rc=$?
 exit $rc
