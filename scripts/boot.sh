@@ -82,13 +82,15 @@ rm -f "$console" "$results"
 cpus=${SMP:-2}
 step "Booting the kernel in QEMU (${accel[1]}, $cpus vCPU(s), 2 NUMA nodes, $mem, mode $mode${TAG:+, boot $TAG}, limit ${limit}s)"
 t0=$SECONDS
-timeout --foreground -k 5 "$limit" qemu-system-x86_64 "${accel[@]}" "${bios[@]}" \
+# In a process group of its own (lib.sh: bg_start), which Ctrl-C or a kill
+# of this script takes down with it.
+bg_start timeout --foreground -k 5 "$limit" qemu-system-x86_64 "${accel[@]}" "${bios[@]}" \
 	-smp "$cpus" -m "$mem" -display none -monitor none -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$args" \
-	-serial "file:$console" -serial "file:$results" &
-qpid=$!
+	-serial "file:$console" -serial "file:$results"
+qpid=$BG_PID
 if [ "${SHOW:-0}" = 1 ]; then
-	tail -n +1 -f "$console" --pid=$qpid &
+	bg_start tail -n +1 -f "$console" --pid=$qpid
 fi
 shown=0
 progress() {

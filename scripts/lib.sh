@@ -33,6 +33,19 @@ IDENT_NAME=${IDENTITY% <*}
 IDENT_EMAIL=${IDENTITY##*<}
 IDENT_EMAIL=${IDENT_EMAIL%>}
 
+# Git as the harness runs it, in every script: without the user's or the
+# system's configuration (am.messageid, apply.whitespace=fix,
+# commit.gpgsign, core.autocrlf, a global hooks directory... would change
+# or break the commits it makes), without hooks, and as the project
+# identity.  Variables of an enclosing git (a hook running make test) go
+# too.  am takes the author from each patch, never from GIT_AUTHOR_*.
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.hooksPath GIT_CONFIG_VALUE_0=/dev/null
+unset GIT_CONFIG_PARAMETERS GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY \
+	GIT_ALTERNATE_OBJECT_DIRECTORIES GIT_NAMESPACE GIT_AUTHOR_DATE GIT_COMMITTER_DATE
+export GIT_AUTHOR_NAME=$IDENT_NAME GIT_AUTHOR_EMAIL=$IDENT_EMAIL
+export GIT_COMMITTER_NAME=$IDENT_NAME GIT_COMMITTER_EMAIL=$IDENT_EMAIL
+
 # The suite lists in tests/ (name, time limit, command): the main boot runs
 # suites, the boot with shadow paging suites-shadow, the boot on
 # single-threaded TCG suites-tcg-single, the boot with 3 vCPUs suites-smp3
@@ -50,14 +63,34 @@ series_patches() {
 		! -name '0000-cover-letter.patch' | LC_ALL=C sort
 }
 
+# Background jobs of a script (run_logged's build, boot.sh's QEMU) run in a
+# process group of their own (setsid), so that one kill reaches make and
+# every compiler under it; a background job of a non-interactive shell
+# ignores SIGINT, so Ctrl-C would leave it running.  On INT or TERM the
+# script kills them and stops.
+BG_PIDS=()
+bg_start() { # CMD...: start CMD in its own process group; its pid in BG_PID
+	setsid "$@" &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+}
+bg_kill() {
+	local p
+	for p in "${BG_PIDS[@]}"; do
+		kill -TERM -- "-$p" 2>/dev/null || true
+	done
+}
+trap 'bg_kill; echo "ERROR: ${0##*/}: interrupted" >&2; exit 130' INT
+trap 'bg_kill; exit 143' TERM
+
 # Run a long command with its output in a log; print a progress line every
 # 30 s (the log's last line) and the elapsed time at the end.
 run_logged() {
 	local log=$1 label=$2
 	shift 2
 	local t0=$SECONDS rc=0
-	"$@" >"$log" 2>&1 &
-	local pid=$!
+	bg_start "$@" >"$log" 2>&1
+	local pid=$BG_PID
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 2
 		if (((SECONDS - t0) % 30 < 2)) && ((SECONDS - t0 >= 30)); then
@@ -70,11 +103,30 @@ run_logged() {
 	return "$rc"
 }
 
+# One run at a time in a checkout: two would race on work/linux (git am),
+# the worktrees and the build directories.  The first script of a run takes
+# work/.lock (flock, held until the run ends, by its children too) and
+# names itself in work/.lock.owner; a second run stops and names it.
+# Scripts started by a locked run (HARNESS_LOCK) run under its lock.
+take_lock() {
+	[ "${HARNESS_LOCK:-}" = "$WORK" ] && return 0
+	exec 9>>"$WORK/.lock"
+	if ! flock -n 9; then
+		die "another run of the harness holds ${WORK#"$TOP"/}/.lock in this checkout:
+  $(cat "$WORK/.lock.owner" 2>/dev/null || echo "(no owner recorded)")
+Wait for it to finish, or stop it (kill the pid above)."
+	fi
+	export HARNESS_LOCK=$WORK
+	printf 'pid %d, %s, started %s by %s\n' "$$" \
+		"$(tr '\0' ' ' </proc/$PPID/cmdline 2>/dev/null | sed 's/ $//') > ${0##*/} $*" \
+		"$(date -u '+%F %T UTC')" "$(id -un)" >"$WORK/.lock.owner"
+}
+[ "${NO_LOCK:-0}" = 1 ] || take_lock "$@"
+
 # format-patch in the project's stable form, independent of the user's git
 # configuration: series_format OUTDIR [REVS]
 series_format() {
-	GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 git -C "$TREE" \
-		-c core.abbrev=12 format-patch -q --zero-commit --no-signature \
+	git -C "$TREE" -c core.abbrev=12 format-patch -q --zero-commit --no-signature \
 		--no-base --numbered --no-thread --diff-algorithm=myers \
 		--subject-prefix=PATCH --no-notes --no-renames -o "$1" "${2:-base..HEAD}"
 }

@@ -23,6 +23,13 @@ git_t() { git -C "$TREE" "$@"; }
 make_base() {
 	step "Creating work/linux from $BASE_PKG $src_version"
 	local tmp=$WORK/linux.tmp
+	# Dated as the tarball (the package's own date): with the identity
+	# and the configuration fixed (lib.sh), the same source gives the same
+	# base commit, and the same patches/ the same HEAD, on any machine.
+	local GIT_AUTHOR_DATE GIT_COMMITTER_DATE
+	GIT_AUTHOR_DATE="@$(stat -c %Y "$tarball") +0000"
+	GIT_COMMITTER_DATE=$GIT_AUTHOR_DATE
+	export GIT_AUTHOR_DATE GIT_COMMITTER_DATE
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
 	info "extracting $tarball"
@@ -112,7 +119,7 @@ git_t am --abort >/dev/null 2>&1 || true
 git_t checkout -q -B series base
 git_t reset -q --hard base
 for p in "${patches[@]}"; do
-	if ! out=$(git_t am -q --keep-cr "$p" 2>&1); then
+	if ! out=$(git_t am -q --keep-cr --committer-date-is-author-date "$p" 2>&1); then
 		git_t am --abort >/dev/null 2>&1 || true
 		printf '%s\n' "$out" | sed 's/^/    /' >&2
 		die "patch $(basename "$p") does not apply to base ($base_subject): see git's reason above"
