@@ -2,7 +2,7 @@
 # Every target is a small script in scripts/; see README.md.
 S := scripts
 
-.PHONY: help run test bench deps tree export kernel guest boot check bisect clean have-tree newest-base
+.PHONY: help run test bench deps tree export kernel guest boot check bisect clean distclean have-tree newest-base
 
 help:
 	@echo "make run     build the patched kernel, boot it in QEMU, show what it does"
@@ -18,6 +18,8 @@ help:
 	@echo "make check   checkpatch, sparse, W=1, kernel-doc on the series"
 	@echo "make bisect  build every patch of the series on its own"
 	@echo "make newest-base  apply and test the series on the newest 6.12 Debian serves (work/newest)"
+	@echo "make clean   remove what the harness made in work/, but work/linux"
+	@echo "make distclean  remove work/, work/linux included (not while it holds unexported work)"
 
 run: deps tree
 	@$(S)/kernel.sh
@@ -56,7 +58,10 @@ check:
 bisect:
 	@$(S)/bisect.sh
 
+# clean: everything the harness made in work/ but work/linux (which may
+# hold unexported work); distclean: work/ entirely (refuses while work/linux
+# holds work not in patches/; FORCE=1 discards it).
 clean:
-	rm -rf work/out work/out-bisect work/build work/base-build work/base-tree work/cocci-tree \
-		work/bisect-tree work/bisect-build work/newest
-	-git -C work/linux worktree prune
+	@$(S)/clean.sh
+distclean:
+	@$(S)/clean.sh all

@@ -3,7 +3,7 @@
 # there already; names every missing package otherwise.
 . "$(dirname "$0")/lib.sh"
 
-PKGS="build-essential git flex bison bc libelf-dev libssl-dev cpio xz-utils lz4
+PKGS="make build-essential git flex bison bc libelf-dev libssl-dev cpio xz-utils lz4
 ccache coccinelle sparse qemu-system-x86 busybox-static libnuma-dev perl
 python3 python3-ply python3-git rsync patch
 gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu"
