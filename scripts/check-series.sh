@@ -13,9 +13,10 @@ mapfile -t patches < <(series_patches)
 
 # The plan (1..N) first: the verdict fails this step if it gives another
 # number of results (it stopped halfway).  One result each: the cover
-# letter, sparse/W=1, kernel-doc; two per patch (authorship, checkpatch);
-# one per mechanical patch; two for the coccinelle rule; two for the
-# compile test of the touched files that the test kernel does not build.
+# letter, sparse/W=1, the sparse canary, kernel-doc; two per patch
+# (authorship, checkpatch); one per mechanical patch; two for the
+# coccinelle rule; two for the compile test of the touched files that the
+# test kernel does not build.
 rule=scripts/coccinelle/api/mmu_notifier_range.cocci
 # the touched files, for sparse, W=1 and kernel-doc (below)
 mapfile -t cfiles < <(git_t diff --name-only --diff-filter=AM base..HEAD -- '*.c' | grep -v '^tools/' || true)
@@ -29,7 +30,7 @@ done
 ncocci=$(awk -F'|' '{ sub(/^[ \t]+/, "", $1) } $1 != "" && $1 !~ /^#/' "$TOP/config/cocci-patches" | wc -l)
 nrule=0
 [ -f "$TREE/$rule" ] && nrule=2
-echo "1..$((1 + 2 * ${#patches[@]} + ncocci + nrule + 1 + (${#unbuilt[@]} ? 2 : 0) + 1))"
+echo "1..$((1 + 2 * ${#patches[@]} + ncocci + nrule + 2 + (${#unbuilt[@]} ? 2 : 0) + 1))"
 
 # Cover letter
 cover=$TOP/patches/0000-cover-letter.patch
@@ -143,7 +144,26 @@ base_tree() {
 	fi
 }
 
+# The sparse canary, tests/sparse-canary.c: a __user dereference that sparse
+# must report, compiled beside the touched files (in the directory of the
+# first, for the time of the check) the way they are.  No report: sparse
+# did not run, and "nothing new" would mean nothing.
+canary_dir=mm
+((${#objs[@]} == 0)) || canary_dir=$(dirname "${objs[0]}")
+canary=$canary_dir/mnt-sparse-canary.c
+canary_o=${canary%.c}.o
+canary_rm() { rm -f "$TREE/$canary" "$BUILD/$canary_o" "$BUILD/$canary_dir/.${canary_o##*/}".*; }
+trap canary_rm EXIT
+cp "$TOP/tests/sparse-canary.c" "$TREE/$canary"
+check() { # tree build objs...
+	local t=$1 b=$2
+	shift 2
+	local o
+	for o in "$@"; do rm -f "$b/$o"; done # recompile: W=1 needs gcc to run
+	make -C "$t" O="$b" CC="ccache gcc" C=2 W=1 -j"$JOBS" "$@" 2>&1 | norm_warnings
+}
 if ((${#objs[@]} == 0)); then
+	after=$(check "$TREE" "$BUILD" "$canary_o")
 	ok "checks: sparse and W=1 on touched files" "the series touches no C file built in this config"
 else
 	# The base side: the base worktree with its own build directory.
@@ -153,24 +173,23 @@ else
 	cp "$BUILD/.config" "$bb/.config"
 	make -s -C "$bt" O="$bb" CC="ccache gcc" olddefconfig prepare -j"$JOBS" >/dev/null 2>&1 ||
 		die "could not prepare the base tree for sparse"
-	check() { # tree build objs...
-		local t=$1 b=$2
-		shift 2
-		local o
-		for o in "$@"; do rm -f "$b/$o"; done # recompile: W=1 needs gcc to run
-		make -C "$t" O="$b" CC="ccache gcc" C=2 W=1 -j"$JOBS" "$@" 2>&1 | norm_warnings
-	}
 	new_objs=()
 	for o in "${objs[@]}"; do [ -f "$bt/${o%.o}.c" ] && new_objs+=("$o"); done
-	after=$(check "$TREE" "$BUILD" "${objs[@]}")
+	after=$(check "$TREE" "$BUILD" "${objs[@]}" "$canary_o")
 	before=$( ((${#new_objs[@]})) && check "$bt" "$bb" "${new_objs[@]}" || true)
-	added=$(comm -23 <(printf '%s\n' "$after") <(printf '%s\n' "$before") | grep . || true)
+	added=$(comm -23 <(printf '%s\n' "$after" | grep -vF "$canary") <(printf '%s\n' "$before") | grep . || true)
 	if [ -n "$added" ]; then
 		printf '%s\n' "$added" | sed 's/^/    new: /' >&2
 		fail "checks: sparse and W=1 on ${#objs[@]} touched files" "$(printf '%s\n' "$added" | wc -l) new warning(s)"
 	else
 		ok "checks: sparse and W=1 on ${#objs[@]} touched files: nothing new"
 	fi
+fi
+canary_rm
+if grep -qF "$canary: warning: dereference of noderef expression" <<<"$after"; then
+	ok "checks: sparse reports the __user dereference of tests/sparse-canary.c (sparse runs)"
+else
+	fail "checks: sparse canary" "sparse did not report the __user dereference of tests/sparse-canary.c: it is not running (C=2), and the sparse check above means nothing"
 fi
 
 # Touched files the test kernel does not build: a compile-test build.
