@@ -92,8 +92,10 @@ TAG=tcg-single TCG_THREAD=single "$TOP/scripts/boot.sh" suite \
 	mnt.suites=suites-tcg-single kunit.enable=0
 lap suites-tcg-single
 # migration on 3 vCPUs (tests/suites-smp3): two threads touch the memory
-# while a third migrates it.  1 GiB is plenty.
-LIGHT=1 SMP=3 TAG=smp3 "$TOP/scripts/boot.sh" suite mnt.suites=suites-smp3 kunit.enable=0
+# while a third migrates it.  1 GiB is plenty; its hugetlb cases map one
+# 2 MiB huge page each.
+LIGHT=1 SMP=3 TAG=smp3 "$TOP/scripts/boot.sh" suite mnt.suites=suites-smp3 kunit.enable=0 \
+	hugepages=16
 lap suites-smp3
 
 host_step bisect "$TOP/scripts/bisect.sh"
