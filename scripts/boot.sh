@@ -90,7 +90,7 @@ bg_start timeout --foreground -k 5 "$limit" qemu-system-x86_64 "${accel[@]}" "${
 	-serial "file:$console" -serial "file:$results"
 qpid=$BG_PID
 if [ "${SHOW:-0}" = 1 ]; then
-	bg_start tail -n +1 -f "$console" --pid=$qpid
+	bg_start tail -n +1 -f "$console" --pid="$qpid"
 fi
 shown=0
 progress() {
@@ -104,19 +104,19 @@ progress() {
 # A kernel that prints nothing for a minute will not: say so and stop,
 # rather than wait for the limit.
 quiet=${QUIET_LIMIT:-60}
-while kill -0 $qpid 2>/dev/null; do
+while kill -0 "$qpid" 2>/dev/null; do
 	sleep 1
 	progress
 	if ((SECONDS - t0 > quiet)) && [ ! -s "$console" ]; then
 		warn "the kernel printed nothing in ${quiet}s (${accel[*]}); stopping QEMU"
-		kill $qpid 2>/dev/null || true
+		kill "$qpid" 2>/dev/null || true
 		echo "@@ silent: the kernel printed nothing in ${quiet}s with ${accel[*]}" >>"$results"
 		break
 	fi
 done
 progress
 rc=0
-wait $qpid || rc=$?
+wait "$qpid" || rc=$?
 info "QEMU exited ($rc) after $((SECONDS - t0))s"
 # timeout(1) exits 124 when its timer fired, and 137 when it then had to
 # SIGKILL QEMU (-k 5).  A 137 before the limit is someone else's SIGKILL

@@ -13,8 +13,9 @@ if [ "${1:-}" = all ] && [ -d "$TREE/.git" ] && [ "${FORCE:-0}" != 1 ]; then
 	trap 'rm -rf "$tmpd"' EXIT
 	series_format "$tmpd"
 	mapfile -t patches < <(series_patches)
-	[ -z "$dirty" ] && [ "$(patch_keys "$tmpd"/*.patch)" = "$(patch_keys "${patches[@]}")" ] ||
+	if [ -n "$dirty" ] || [ "$(patch_keys "$tmpd"/*.patch)" != "$(patch_keys "${patches[@]}")" ]; then
 		die "work/linux holds work that is not in patches/ (uncommitted changes or commits not exported): 'make export' first, or 'make distclean FORCE=1' to discard it"
+	fi
 fi
 # (the worktrees of work/linux, base-tree, cocci-tree and bisect-tree, go
 # with their directories; prune forgets them)
