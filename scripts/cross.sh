@@ -2,7 +2,7 @@
 # The generic KVM code of the series on the other architectures that use
 # it: virt/kvm/kvm_main.c and each one's kvm_unmap_gfn_range() file must
 # compile (W=1, no warning) with Debian's cross compilers, and keep zapping
-# for every invalidation: kvm_main.o must not call kvm_wrprot_gfn_range(),
+# for every invalidation: kvm_main.o must not call kvm_host_wrprot_gfn_range(),
 # which only x86 has.  Small configs (allnoconfig + KVM; ppc64le_defconfig
 # + KVM_BOOK3S_64_HV) in work/x-<arch>.  TAP lines on stdout.
 . "$(dirname "$0")/lib.sh"
@@ -72,8 +72,8 @@ for t in "${targets[@]}"; do
 		echo "ok 0 $name"
 	fi
 	syms=$("${cross}nm" "$o/virt/kvm/kvm_main.o")
-	if grep -q 'kvm_wrprot_gfn_range' <<<"$syms" || ! grep -q ' U kvm_unmap_gfn_range' <<<"$syms"; then
-		echo "not ok 0 cross: $arch: KVM zaps for every invalidation, as before # kvm_main.o: $(grep 'kvm_wrprot_gfn_range\|kvm_unmap_gfn_range' <<<"$syms" | tr -s ' ' | paste -sd,)"
+	if grep -q 'kvm_host_wrprot_gfn_range' <<<"$syms" || ! grep -q ' U kvm_unmap_gfn_range' <<<"$syms"; then
+		echo "not ok 0 cross: $arch: KVM zaps for every invalidation, as before # kvm_main.o: $(grep 'kvm_host_wrprot_gfn_range\|kvm_unmap_gfn_range' <<<"$syms" | tr -s ' ' | paste -sd,)"
 		rc=1
 	else
 		echo "ok 0 cross: $arch: KVM zaps for every invalidation, as before"

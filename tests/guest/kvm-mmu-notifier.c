@@ -11,7 +11,9 @@
  *   # kvm,<mmu>,<op>,<callbacks>,<zapped>,<wrprotected>,<read_faults>,
  *     <write_faults>,<tlb_flush_requests>,<pf_fast>,<other_faults>	(one line)
  * Read and write faults are those on slot 1 (1024 pages); other_faults
- * are the guest's other faults in the same passes.
+ * are the guest's other faults in the same passes.  With --expect-keep,
+ * the action that kvm:kvm_unmap_hva_range records for each callback (keep,
+ * wrprotect, drop, free) must be the operation's.
  * --mmu=tdp|shadow fails if KVM runs the other MMU.
  */
 #define _GNU_SOURCE
@@ -86,11 +88,17 @@ struct counters {
 	__u64 pages_4k, tlb_requests, pf_taken, pf_fast;
 };
 
+/* What kvm:kvm_unmap_hva_range says KVM does about a callback. */
+enum { ACT_KEEP, ACT_WRPROTECT, ACT_DROP, ACT_N };
+#define A(act)		(1 << ACT_##act)
+static const char *const act_names[ACT_N] = { "keep", "wrprotect", "drop" };
+
 /* One host operation and what KVM did about it; -1 is "n/a". */
 struct op {
 	const char *name;
 	struct counters c0, c1;		/* before and after the host operation */
 	long callbacks, zapped, wrprot, tlb_requests;
+	long actions[ACT_N];		/* callbacks by the action KVM traced */
 	long read_faults, write_faults, pf_fast, other_faults;
 	int refused;
 };
@@ -257,6 +265,16 @@ static void trace_count(struct op *op)
 	while (fgets(line, sizeof(line), f)) {
 		if (strstr(line, "kvm_unmap_hva_range:")) {
 			op->callbacks++;
+			p = strstr(line, " action ");
+			if (!p)
+				continue;
+			p += strlen(" action ");
+			if (!strncmp(p, "keep", 4))
+				op->actions[ACT_KEEP]++;
+			else if (!strncmp(p, "wrprotect", 9))
+				op->actions[ACT_WRPROTECT]++;
+			else if (!strncmp(p, "drop", 4) || !strncmp(p, "free", 4))
+				op->actions[ACT_DROP]++;
 			continue;
 		}
 		p = strstr(line, "kvm_tdp_mmu_spte_changed:");
@@ -667,11 +685,14 @@ static void host_end(struct vm *vm, struct op *op, int ret, const char *what)
  * The machine-readable line for the bench report (a TAP comment), then the
  * counts the series expects, asserted only with --expect-keep: @reads read
  * faults (-1: not asserted), no fast page fault after a write removal
- * (@fast).
+ * (@fast), and every callback traced with one of the actions in @acts,
+ * each of them at least once.
  */
-static void report(const struct op *op, long reads, int fast)
+static void report(const struct op *op, long reads, int fast, int acts)
 {
-	char cb[24] = "n/a", wp[24] = "n/a", wf[24] = "refused";
+	char cb[24] = "n/a", wp[24] = "n/a", wf[24] = "refused", seen[96] = "";
+	long traced = 0;
+	int i, ok = op->callbacks > 0;
 
 	if (op->callbacks >= 0)
 		snprintf(cb, sizeof(cb), "%ld", op->callbacks);
@@ -691,6 +712,20 @@ static void report(const struct op *op, long reads, int fast)
 	if (expect_keep && fast)
 		check(!op->pf_fast, op->name, "no fast page faults after write-protect",
 		      "%ld fast page faults", op->pf_fast);
+	if (!expect_keep)
+		return;
+	for (i = 0; i < ACT_N; i++) {
+		traced += op->actions[i];
+		if (acts & (1 << i))
+			ok &= op->actions[i] > 0;
+		else
+			ok &= !op->actions[i];
+		snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), " %s %ld",
+			 act_names[i], op->actions[i]);
+	}
+	ok &= traced == op->callbacks;
+	check(ok, op->name, "KVM traced the action the invalidations need",
+	      "%ld callbacks, %ld with an action:%s", op->callbacks, traced, seen);
 }
 
 /* mprotect down refuses the write; mprotect up, and the write resumes. */
@@ -712,7 +747,7 @@ static void op_mprotect(struct vm *vm)
 	      "KVM_RUN %s; rip %#llx esi %#llx ecx %#llx", r ? "failed with EFAULT" : "succeeded",
 	      saved.rip, saved.rsi, saved.rcx);
 	check_landed(vm, ro.name, "host memory unchanged", old);
-	report(&ro, 0, 1);
+	report(&ro, 0, 1, A(WRPROTECT));
 
 	host_begin(vm, &rw);
 	host_end(vm, &rw, mprotect(vm->data, DATA_SIZE, PROT_READ | PROT_WRITE), "mprotect(RW)");
@@ -721,7 +756,7 @@ static void op_mprotect(struct vm *vm)
 	else				/* nothing to resume: write from the start */
 		pass(vm, &rw, W_GPA, 1, val, 0);
 	check_landed(vm, rw.name, "resumed guest writes all landed", val);
-	report(&rw, 0, 0);
+	report(&rw, 0, 0, A(KEEP));
 }
 
 /*
@@ -740,7 +775,7 @@ static void soft_dirty_case(struct vm *vm, const char *name, __u64 map, __u64 wr
 	pass(vm, &op, write, 1, val, 0);
 	check_soft_dirty(vm, op.name, 1);
 	check_landed(vm, op.name, "guest writes all landed", val);
-	report(&op, reads, 1);
+	report(&op, reads, 1, A(WRPROTECT));
 }
 
 static void op_soft_dirty(struct vm *vm)
@@ -822,7 +857,7 @@ static void op_uffd_wp(struct vm *vm)
 	if (ioctl(uffd, UFFDIO_UNREGISTER, &range))
 		setup_fail(op.name, "UFFDIO_UNREGISTER");
 	close(uffd);
-	report(&op, 0, 1);
+	report(&op, 0, 1, A(WRPROTECT));
 }
 
 /* Word @j of both pages of pair @k: identical within a pair, unique across pairs. */
@@ -865,7 +900,7 @@ static void op_ksm(struct vm *vm)
 	 * mm says which will be replaced: KVM zaps it at the write-protect,
 	 * so that the replacement finds nothing to flush.
 	 */
-	report(&op, NPAGES / 2, 1);
+	report(&op, NPAGES / 2, 1, A(WRPROTECT) | A(DROP));
 	if (expect_keep)
 		check(op.tlb_requests <= NPAGES, op.name,
 		      "at most one remote TLB flush per page",
@@ -883,7 +918,7 @@ static void op_dontneed(struct vm *vm)
 	host_end(vm, &op, madvise(vm->data, DATA_SIZE, MADV_DONTNEED), "MADV_DONTNEED");
 	pass(vm, &op, W_GPA, 1, val, 0);
 	check_landed(vm, op.name, "guest writes all landed", val);
-	report(&op, -1, 0);
+	report(&op, -1, 0, A(DROP));
 }
 
 /*
@@ -925,9 +960,10 @@ int main(int argc, char **argv)
 	}
 	/*
 	 * Checks: setup 1, mprotect 2+1, soft-dirty 3, uffd-wp 2, KSM 3,
-	 * DONTNEED 1, sync_spte 3; --mmu 1; --expect-keep 2+1+2+2+3+1.
+	 * DONTNEED 1, sync_spte 3; --mmu 1; --expect-keep 2+1+2+2+3+1, and
+	 * the traced action of each of the 7 reports.
 	 */
-	printf("1..%d\n", 16 + !!want_mmu + 11 * expect_keep);
+	printf("1..%d\n", 16 + !!want_mmu + 18 * expect_keep);
 	if (kvm_fd < 0)
 		setup_fail(NULL, "open /dev/kvm");
 	mmu = running_mmu();
