@@ -64,14 +64,20 @@ series_patches() {
 }
 
 # Background jobs of a script (run_logged's build, boot.sh's QEMU) run in a
-# process group of their own (setsid), so that one kill reaches make and
+# process group of their own (bg_start), so that one kill reaches make and
 # every compiler under it; a background job of a non-interactive shell
 # ignores SIGINT, so Ctrl-C would leave it running.  On INT or TERM the
 # script kills them and stops.
 BG_PIDS=()
-bg_start() { # CMD...: start CMD in its own process group; its pid in BG_PID
-	setsid "$@" &
+# CMD...: start CMD (a program or a shell function) in its own process
+# group, its pid in BG_PID.  With job control on (set -m), the background
+# job gets its own group and keeps SIGINT, which a non-interactive shell's
+# background jobs otherwise ignore; setsid could not run a function (kmake).
+bg_start() {
+	set -m
+	"$@" &
 	BG_PID=$!
+	set +m
 	BG_PIDS+=("$BG_PID")
 }
 bg_kill() {
