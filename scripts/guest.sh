@@ -25,13 +25,14 @@ build() {
 	[ -f "$bin" ] && [ -f "$bin.d" ] || stale=1
 	[ "$(cat "$bin.flags" 2>/dev/null)" = "$flags" ] || stale=1
 	if ((!stale)); then
+		# The loop may stop reading early: the writers then die of SIGPIPE.
 		while IFS= read -r s; do
 			if [ ! -e "$s" ] || [ "$s" -nt "$bin" ]; then
 				stale=1
 				break
 			fi
-		done < <(printf '%s\n' "$@" "$BUILD/hdr/.stamp"
-			sed -e 's/^[^:]*://' -e 's/\\$//' "$bin.d" | tr -s ' \t' '\n' | grep .)
+		done < <(printf '%s\n' "$@" "$BUILD/hdr/.stamp" || true
+			sed -e 's/^[^:]*://' -e 's/\\$//' "$bin.d" | tr -s ' \t' '\n' | grep . || true)
 	fi
 	((stale)) || return 0
 	info "cc $name"
