@@ -178,11 +178,25 @@ else
 	after=$(check "$TREE" "$BUILD" "${objs[@]}" "$canary_o")
 	before=$( ((${#new_objs[@]})) && check "$bt" "$bb" "${new_objs[@]}" || true)
 	added=$(comm -23 <(printf '%s\n' "$after" | grep -vF "$canary") <(printf '%s\n' "$before") | grep . || true)
+	# config/sparse-exceptions: a new warning that the base gives for the
+	# same code elsewhere (a sparse false positive), each with its reason.
+	excepted=0
+	while IFS=$'\t' read -r pat why; do
+		case "$pat" in '' | '#'*) continue ;; esac
+		[ -n "$why" ] || die "config/sparse-exceptions: no reason given for: $pat"
+		if printf '%s\n' "$added" | grep -qF -- "$pat"; then
+			added=$(printf '%s\n' "$added" | grep -vF -- "$pat" || true)
+			excepted=$((excepted + 1))
+			info "sparse exception: $pat ($why)"
+		fi
+	done <"$TOP/config/sparse-exceptions"
 	if [ -n "$added" ]; then
 		printf '%s\n' "$added" | sed 's/^/    new: /' >&2
 		fail "checks: sparse and W=1 on ${#objs[@]} touched files" "$(printf '%s\n' "$added" | wc -l) new warning(s)"
 	else
-		ok "checks: sparse and W=1 on ${#objs[@]} touched files: nothing new"
+		note=
+		((excepted == 0)) || note=" ($excepted listed in config/sparse-exceptions)"
+		ok "checks: sparse and W=1 on ${#objs[@]} touched files: nothing new$note"
 	fi
 fi
 canary_rm
