@@ -52,26 +52,36 @@ step "Building guest programs"
 CFLAGS=$OWN_CFLAGS build kvm-smoke "" "$TOP/tests/guest/kvm-smoke.c"
 CFLAGS=$OWN_CFLAGS build kvm-mmu-notifier "" "$TOP/tests/guest/kvm-mmu-notifier.c"
 build hmm-tests "" "$MM/hmm-tests.c" "$MM/vm_util.c"
+# A selftest source with its fix from tests/guest/selftest-fixes/ (each
+# patch says why), patched in a copy under $OUT/src; the tree is not
+# touched.  Prints the path of the copy.
+src=$OUT/src
+mkdir -p "$src"
+fixed() {
+	local f=$1 fix=$2 name
+	name=$(basename "$f")
+	if [ ! -f "$src/$name" ] || [ "$f" -nt "$src/$name" ] || [ "$fix" -nt "$src/$name" ]; then
+		cp "$f" "$src/$name.tmp"
+		patch -s -d "$src" "$name.tmp" <"$fix" >&2 ||
+			die "$(basename "$fix") no longer applies to the selftest ${f#"$TREE"/}"
+		mv "$src/$name.tmp" "$src/$name"
+	fi
+	echo "$src/$name"
+}
+fixes=$TOP/tests/guest/selftest-fixes
+
 # mm selftests for the paths that send invalidations
 U="$MM/vm_util.c $MM/thp_settings.c"
 for t in soft-dirty mkdirty ksm_functional_tests pagemap_ioctl mrelease_test \
 	mremap_test madv_populate; do
+	c=$MM/$t.c
+	[ ! -f "$fixes/$t.patch" ] || c=$(fixed "$c" "$fixes/$t.patch")
 	# shellcheck disable=SC2086
-	build "$t" "" "$MM/$t.c" $U
+	CFLAGS="$CFLAGS -iquote $MM" build "$t" "" "$c" $U
 done
-# uffd-common.c with the fix in tests/guest/selftest-fixes/ (the patch says
-# why), compiled from a copy; the tree is not touched.
-src=$OUT/src
-mkdir -p "$src"
-fix=$TOP/tests/guest/selftest-fixes/uffd-common-enoent.patch
-if [ ! -f "$src/uffd-common.c" ] || [ "$MM/uffd-common.c" -nt "$src/uffd-common.c" ] ||
-	[ "$fix" -nt "$src/uffd-common.c" ]; then
-	cp "$MM/uffd-common.c" "$src/uffd-common.c.tmp"
-	patch -s -d "$src" uffd-common.c.tmp <"$fix" || die "$(basename "$fix") no longer applies to the selftest"
-	mv "$src/uffd-common.c.tmp" "$src/uffd-common.c"
-fi
+c=$(fixed "$MM/uffd-common.c" "$fixes/uffd-common-enoent.patch")
 # shellcheck disable=SC2086
-CFLAGS="$CFLAGS -iquote $MM" build uffd-unit-tests "" "$MM/uffd-unit-tests.c" "$src/uffd-common.c" $U
+CFLAGS="$CFLAGS -iquote $MM" build uffd-unit-tests "" "$MM/uffd-unit-tests.c" "$c" $U
 # shellcheck disable=SC2086
 build migration "-lnuma" "$MM/migration.c" $U
 for t in mmu_notifier_events mmu_notifier_actions; do
