@@ -5,7 +5,7 @@ S := scripts
 .PHONY: help run test bench deps tree export kernel guest boot check bisect clean distclean have-tree newest-base
 
 help:
-	@echo "make run     build the patched kernel, boot it in QEMU, show what it does"
+	@echo "make run     build the patched kernel, boot it in QEMU, show what it does (FULL=1: all its output)"
 	@echo "make test    every test: series checks, build, boot, suites (CI runs this)"
 	@echo "make bench   base vs series: what invalidations cost a mirror, and the core"
 	@echo
@@ -21,11 +21,14 @@ help:
 	@echo "make clean   remove what the harness made in work/, but work/linux"
 	@echo "make distclean  remove work/, work/linux included (not while it holds unexported work)"
 
+# run shows a summary (scripts/summary.py), the failures and the verdict;
+# the TAP stays in work/out/results.log.  FULL=1: the TAP and the whole
+# verdict too; SHOW=1: the kernel log as the guest runs.
 run: deps tree
 	@$(S)/kernel.sh
 	@$(S)/guest.sh
-	@SHOW=1 $(S)/boot.sh suite
-	@$(S)/show.sh
+	@$(S)/boot.sh suite
+	@$(S)/show.sh --summary
 
 test:
 	@$(S)/test.sh

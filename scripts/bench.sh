@@ -2,7 +2,8 @@
 # make bench: the same workloads (tests/bench/mirror-bench.c, and the nested
 # KVM guest of tests/guest/kvm-mmu-notifier.c with TDP and with shadow
 # paging) on the base kernel and on the patched one, same config, in QEMU
-# (the mirror with -icount).  Both
+# (the mirror with -icount; in the same boot, tests/bench/numa-scan-bench.c:
+# what a NUMA hinting scan of 2 GiB costs, with and without a listener).  Both
 # carry the series' instrumentation patch (the test_hmm counters), the base
 # that patch alone.  Writes work/bench/bench.md and work/bench/bench.csv.
 . "$(dirname "$0")/lib.sh"
@@ -47,6 +48,8 @@ for k in base series; do
 	cp "$TOP/tests/guest/init" "$root/init"
 	printf 'mmu_notifier_actions\t600\tmmu_notifier_actions\nmirror-bench\t3600\tmirror-bench\n' \
 		>"$root/tests/suites"
+	# What a NUMA hinting scan of 2 GiB costs, with and without listeners.
+	printf 'numa-scan-bench\t900\tnuma-scan-bench\n' >>"$root/tests/suites"
 	# The nested KVM guest, in two boots without -icount: TDP, with the
 	# upstream KVM selftests of tests/suites and tests/suites-tcg-single
 	# (the same binaries, built once, on both kernels), and shadow paging.
@@ -73,6 +76,9 @@ for k in base series; do
 	gcc -static -O2 -Wall -Wextra -isystem "$B/$k-build/hdr/include" -I"$t" \
 		-o "$root/tests/mirror-bench" "$prog" -lpthread ||
 		die "could not build tests/bench/mirror-bench.c against the $k tree"
+	gcc -static -O2 -Wall -Wextra -isystem "$B/$k-build/hdr/include" \
+		-o "$root/tests/numa-scan-bench" "$TOP/tests/bench/numa-scan-bench.c" -lpthread ||
+		die "could not build tests/bench/numa-scan-bench.c against the $k headers"
 	(cd "$MM" && gcc -static -O2 -Wall -U_FORTIFY_SOURCE -isystem "$B/$k-build/hdr/include" \
 		-I"$TREE" -I"$TREE/tools/include/uapi" -I"$TREE/tools/testing/selftests" \
 		-o "$root/tests/mmu_notifier_actions" mmu_notifier_actions.c vm_util.c -lrt -lpthread -lm) ||
@@ -87,6 +93,8 @@ for k in base series; do
 		sed -n '/^@@ suite/,/^@@ exit/p' "$o/results.log" | sed 's/^/    /' >&2
 		die "the bench did not finish on the $k kernel (console: ${o#"$TOP"/}/console.log)"
 	}
+	grep -a -q '^@@ exit numa-scan-bench 0 ' "$o/results.log" ||
+		die "numa-scan-bench did not finish on the $k kernel (${o#"$TOP"/}/results.log)"
 	# Counts only, no timing: no -icount.  The KVM selftests need the
 	# test boot's memory (dirty_log_test maps 1 GiB) and huge pages, and
 	# one TCG thread (see tests/suites-tcg-single).

@@ -101,6 +101,11 @@ lap suites-smp3
 host_step bisect "$TOP/scripts/bisect.sh"
 lap bisect
 step "Time by phase (s): $(awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $1, $2 }' "$times")"
+# What the series does, from the main boot (as make run shows it), before
+# the verdict: the last line stays the verdict's.  It judges nothing.
+python3 "$TOP/scripts/summary.py" --results "$OUT/results.log" --bench "$WORK/bench/bench.csv" \
+	--doc "$TREE/Documentation/mm/mmu_notifier.rst" --top "$TOP" ||
+	warn "scripts/summary.py failed (exit $?); the verdict below still holds"
 step "Verdict (total time $((SECONDS - t0))s)"
 rc=0
 # Each boot against its suite list: every listed suite must give exactly

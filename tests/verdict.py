@@ -462,6 +462,10 @@ def main():
     ap.add_argument('--expected-klog', help='lines: suite<TAB>regex<TAB>reason')
     ap.add_argument('--kunit', action='store_true',
                     help='the kernel has KUnit built in: it must print results')
+    ap.add_argument('--report', help='write the whole report to this file too')
+    ap.add_argument('--brief', action='store_true',
+                    help='print only the failures, in full, and the last line '
+                    '(the results by suite and the skips go to --report)')
     a = ap.parse_args()
 
     v = Verdict()
@@ -490,20 +494,28 @@ def main():
         suites.setdefault(group(name), [0, 0, 0])[1] += 1
     for name, _ in v.skipped:
         suites.setdefault(group(name), [0, 0, 0])[2] += 1
-    print('\n==> Results by suite (passed/failed/skipped)')
+    # (brief?, line): brief lines are printed with --brief too
+    out = [(False, '\n==> Results by suite (passed/failed/skipped)')]
     for s, (p, f, k) in suites.items():
-        print('    %-28s %4d %4d %4d%s' % (s, p, f, k, '   <-- FAILED' if f else ''))
+        out.append((False, '    %-28s %4d %4d %4d%s' % (s, p, f, k, '   <-- FAILED' if f else '')))
     if v.skipped:
-        print('\n==> Skipped, with the reason')
+        out.append((False, '\n==> Skipped, with the reason'))
         for name, why in v.skipped:
-            print('    %s: %s' % (name, why))
+            out.append((False, '    %s: %s' % (name, why)))
     if v.failed:
-        print('\n==> FAILURES')
+        out.append((True, '\n==> FAILURES'))
         for name, why, ctx in v.failed:
-            print('--- %s: %s' % (name, why))
+            out.append((True, '--- %s: %s' % (name, why)))
             if ctx:
-                print('\n'.join('    | ' + l for l in ctx.splitlines()))
-    print('\n%d passed, %d failed, %d skipped' % (len(v.passed), len(v.failed), len(v.skipped)))
+                out.append((True, '\n'.join('    | ' + l for l in ctx.splitlines())))
+    out.append((True, '\n%d passed, %d failed, %d skipped'
+                % (len(v.passed), len(v.failed), len(v.skipped))))
+    if a.report:
+        with open(a.report, 'w') as f:
+            f.write(''.join(line + '\n' for _, line in out))
+    for brief, line in out:
+        if brief or not a.brief:
+            print(line)
     return 1 if v.failed else 0
 
 

@@ -102,6 +102,58 @@ def parse_kselftests(results):
     return out
 
 
+NUMA_PHASES = ('full', 'none', 'sparse')
+
+
+def parse_numa(path):
+    """{(listener, phase): [instructions, per cycle]} from the '# numa-scan,...'
+    lines of numa-scan-bench (one per scan), and the listeners it skipped.
+    Per cycle, full: the sum of the pass's scans (one whole-mm scan); none:
+    the median scan (each reads 2 GiB of PROT_NONE ptes); sparse: the sum
+    of its three passes' scans, divided by three."""
+    gaps, skipped = {}, []
+    for suite, line in suite_lines(path):
+        if suite != 'numa-scan-bench':
+            continue
+        p = line.strip().split(',')
+        if p[0] == '# numa-scan' and len(p) == 6:
+            gaps.setdefault((p[1], p[3]), {}).setdefault(int(p[2]), []).append(int(p[5]))
+        elif p[0] == '# numa-scan-skip':
+            skipped.append(','.join(p[1:]))
+    per = {}
+    for (ln, phase), cycles in gaps.items():
+        f = {'full': sum, 'none': median, 'sparse': lambda v: sum(v) / 3}[phase]
+        per[(ln, phase)] = [f(cycles[c]) for c in sorted(cycles)]
+    return per, skipped
+
+
+def median(v):
+    v = sorted(v)
+    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+
+
+def numa_report(base_path, ser_path):
+    base, bskip = parse_numa(base_path)
+    ser, sskip = parse_numa(ser_path)
+    if not base and not ser:
+        return
+    print('\nNUMA hinting scans of a 2 GiB mapping (tests/bench/numa-scan-bench.c), qemu -icount: '
+          'instructions spent in task_numa_work(), median over the cycles [min-max].  '
+          'full: a pass over the mapping where every pte changes; none: one scan of 2 GiB '
+          'of ptes already PROT_NONE (nothing changes); sparse: a pass where one pte per '
+          '2 MiB changes.  Listeners: hmm (test_hmm mirror, nothing mirrored), kvm (a VM '
+          'with a memslot over the mapping, no vCPU).\n')
+    print('| listener | phase | base | series | series/base |')
+    print('|---|---|---|---|---|')
+    for key in sorted(set(base) | set(ser), key=lambda k: (k[0], NUMA_PHASES.index(k[1]))):
+        b, s = base.get(key), ser.get(key)
+        cell = lambda v: '%.0f [%.0f-%.0f]' % (median(v), min(v), max(v)) if v else '-'
+        ratio = '%.3f' % (median(s) / median(b)) if b and s else '?'
+        print('| %s | %s | %s | %s | %s |' % (key[0], key[1], cell(b), cell(s), ratio))
+    if bskip or sskip:
+        print('\nSkipped: base %s; series %s.' % ('; '.join(bskip) or '-', '; '.join(sskip) or '-'))
+
+
 def main():
     base_ops, base_core, base_tests = parse(sys.argv[1])
     ser_ops, ser_core, ser_tests = parse(sys.argv[2])
@@ -139,6 +191,7 @@ def main():
         s = ser_core.get(key)
         ratio = '%.3f' % (s / b) if s and b else '?'
         print('| %s | %s | %d | %s | %s |' % (key[0], key[1], b, s if s else '?', ratio))
+    numa_report(sys.argv[1], sys.argv[2])
     print('\nNested KVM guest touching 1024 pages (tests/guest/kvm-mmu-notifier.c), '
           'one host operation each; base -> series.')
     print('Faults are the guest\'s on those pages, in a read pass, then a write pass; '

@@ -11,7 +11,13 @@
  *   # kvm,<mmu>,<op>,<callbacks>,<zapped>,<wrprotected>,<read_faults>,
  *     <write_faults>,<tlb_flush_requests>,<pf_fast>,<other_faults>	(one line)
  * Read and write faults are those on slot 1 (1024 pages); other_faults
- * are the guest's other faults in the same passes.  With --expect-keep,
+ * are the guest's other faults in the same passes.  A second comment per
+ * operation says what KVM was told and did, for scripts/summary.py:
+ *   # kvm-context,<mmu>,<op>,<event/effect=n ...>,<action=n ...>
+ * the cause and effect of each invalidation of slot 1 that reached a
+ * listener (mmu_notifier:mmu_notifier_invalidate_range_start), and the
+ * action kvm:kvm_unmap_hva_range recorded for KVM's callbacks; "n/a" where
+ * the kernel has no such tracepoint or field (v6.12).  With --expect-keep,
  * the action that kvm:kvm_unmap_hva_range records for each callback (keep,
  * wrprotect, drop, free) must be the operation's.
  * --mmu=tdp|shadow fails if KVM runs the other MMU.
@@ -58,6 +64,7 @@
 #define EV_HVA		TRACING "/events/kvm/kvm_unmap_hva_range"
 #define EV_SPTE		TRACING "/events/kvmmmu/kvm_tdp_mmu_spte_changed"
 #define EV_PF		TRACING "/events/kvm/kvm_page_fault"
+#define EV_MN		TRACING "/events/mmu_notifier/mmu_notifier_invalidate_range_start"
 #define KSM		"/sys/kernel/mm/ksm/"
 
 /*
@@ -92,6 +99,15 @@ struct counters {
 enum { ACT_KEEP, ACT_WRPROTECT, ACT_DROP, ACT_N };
 #define A(act)		(1 << ACT_##act)
 static const char *const act_names[ACT_N] = { "keep", "wrprotect", "drop" };
+/* The actions as traced, free apart from drop: for the kvm-context line. */
+static const char *const traced_names[4] = { "keep", "wrprotect", "drop", "free" };
+
+/* The distinct causes and effects of an operation's invalidations. */
+#define NCTX		8
+struct ctx {
+	char what[56];			/* "<event>/<effect>" */
+	long n;
+};
 
 /* One host operation and what KVM did about it; -1 is "n/a". */
 struct op {
@@ -99,11 +115,15 @@ struct op {
 	struct counters c0, c1;		/* before and after the host operation */
 	long callbacks, zapped, wrprot, tlb_requests;
 	long actions[ACT_N];		/* callbacks by the action KVM traced */
+	long traced[4], untraced;	/* the same, by traced_names; without one */
+	struct ctx ctx[NCTX];		/* invalidations by cause and effect */
+	long ctx_other;			/* those beyond NCTX distinct pairs */
 	long read_faults, write_faults, pf_fast, other_faults;
 	int refused;
 };
 
 static int kvm_fd = -1, ntest, nfail, expect_keep, tracing, tdp_mmu, uffd = -1;
+static int tracing_ctx;	/* the mmu_notifier tracepoint (not on v6.12) */
 static const char *mmu = "unknown";
 static const char *const ksm_knobs[3] = { "run", "pages_to_scan", "sleep_millisecs" };
 static char ksm_saved[3][32];
@@ -210,6 +230,31 @@ static void trace_setup(const struct vm *vm)
 		  !write_file(EV_PF "/filter", pf) && !write_file(EV_PF "/enable", "1");
 	if (!tracing)
 		printf("# no tracefs events: callbacks and write-protect counts are n/a, faults are the VM's\n");
+	/* Only what the summary shows: its absence fails nothing. */
+	tracing_ctx = tracing && !write_file(EV_MN "/filter", hva) &&
+		      !write_file(EV_MN "/enable", "1");
+}
+
+/* Count one invalidation's "event=<cause> effect=<effect>" in @op. */
+static void ctx_count(struct op *op, const char *p)
+{
+	char ev[24], eff[24], what[56];
+	int i;
+
+	if (sscanf(p, "event=%23s effect=%23s", ev, eff) != 2)
+		snprintf(what, sizeof(what), "?");
+	else
+		snprintf(what, sizeof(what), "%s/%s", ev, eff);
+	for (i = 0; i < NCTX && op->ctx[i].n; i++)
+		if (!strcmp(op->ctx[i].what, what))
+			break;
+	if (i == NCTX) {
+		op->ctx_other++;
+		return;
+	}
+	if (!op->ctx[i].n)
+		snprintf(op->ctx[i].what, sizeof(op->ctx[i].what), "%s", what);
+	op->ctx[i].n++;
 }
 
 static void trace_clear(void)
@@ -252,7 +297,7 @@ static void trace_count(struct op *op)
 {
 	unsigned long long gfn, old, new;
 	char line[512], *p;
-	int as_id, level;
+	int as_id, level, i;
 	FILE *f;
 
 	op->callbacks = op->wrprot = -1;
@@ -263,11 +308,19 @@ static void trace_count(struct op *op)
 	if (tdp_mmu)
 		op->zapped = op->wrprot = 0;
 	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, "mmu_notifier_invalidate_range_start:");
+		if (p) {
+			p = strstr(p, " event=");
+			ctx_count(op, p ? p + 1 : "");
+			continue;
+		}
 		if (strstr(line, "kvm_unmap_hva_range:")) {
 			op->callbacks++;
 			p = strstr(line, " action ");
-			if (!p)
+			if (!p) {
+				op->untraced++;
 				continue;
+			}
 			p += strlen(" action ");
 			if (!strncmp(p, "keep", 4))
 				op->actions[ACT_KEEP]++;
@@ -275,6 +328,9 @@ static void trace_count(struct op *op)
 				op->actions[ACT_WRPROTECT]++;
 			else if (!strncmp(p, "drop", 4) || !strncmp(p, "free", 4))
 				op->actions[ACT_DROP]++;
+			for (i = 0; i < 4; i++)
+				if (!strncmp(p, traced_names[i], strlen(traced_names[i])))
+					op->traced[i]++;
 			continue;
 		}
 		p = strstr(line, "kvm_tdp_mmu_spte_changed:");
@@ -316,6 +372,8 @@ static void cleanup(void)
 	write_file(EV_SPTE "/filter", "0");
 	write_file(EV_PF "/enable", "0");
 	write_file(EV_PF "/filter", "0");
+	write_file(EV_MN "/enable", "0");
+	write_file(EV_MN "/filter", "0");
 }
 
 /* Start ksmd fast, wait until every page of slot 1 is merged, stop it. */
@@ -682,6 +740,42 @@ static void host_end(struct vm *vm, struct op *op, int ret, const char *what)
 }
 
 /*
+ * What KVM was told and did (the kvm-context comment): the invalidations
+ * by cause and effect, and KVM's callbacks by the action it traced.
+ */
+static void report_context(const struct op *op)
+{
+	char told[NCTX * 80 + 32] = "n/a", did[160] = "n/a";
+	size_t n;
+	int i;
+
+	/* Room for NCTX pairs of at most 56 + 21 characters, and "other". */
+	if (tracing_ctx) {
+		n = 0;
+		told[0] = 0;
+		for (i = 0; i < NCTX && op->ctx[i].n && n < sizeof(told); i++)
+			n += snprintf(told + n, sizeof(told) - n, "%s%s=%ld",
+				      i ? " " : "", op->ctx[i].what, op->ctx[i].n);
+		if (op->ctx_other && n < sizeof(told))
+			snprintf(told + n, sizeof(told) - n, "%sother=%ld",
+				 i ? " " : "", op->ctx_other);
+		if (!told[0])
+			snprintf(told, sizeof(told), "none");
+	}
+	if (op->callbacks >= 0 && !op->untraced) {
+		n = 0;
+		did[0] = 0;
+		for (i = 0; i < 4; i++)
+			if (op->traced[i] && n < sizeof(did))
+				n += snprintf(did + n, sizeof(did) - n, "%s%s=%ld",
+					      n ? " " : "", traced_names[i], op->traced[i]);
+		if (!did[0])
+			snprintf(did, sizeof(did), "none");
+	}
+	printf("# kvm-context,%s,%s,%s,%s\n", mmu, op->name, told, did);
+}
+
+/*
  * The machine-readable line for the bench report (a TAP comment), then the
  * counts the series expects, asserted only with --expect-keep: @reads read
  * faults (-1: not asserted), no fast page fault after a write removal
@@ -702,6 +796,7 @@ static void report(const struct op *op, long reads, int fast, int acts)
 		snprintf(wf, sizeof(wf), "%ld", op->write_faults);
 	printf("# kvm,%s,%s,%s,%ld,%s,%ld,%s,%ld,%ld,%ld\n", mmu, op->name, cb, op->zapped,
 	       wp, op->read_faults, wf, op->tlb_requests, op->pf_fast, op->other_faults);
+	report_context(op);
 	if (expect_keep && reads == 0)
 		check(!op->read_faults, op->name, "no read faults after the host operation",
 		      "%ld read faults", op->read_faults);
