@@ -62,8 +62,10 @@ fixed() {
 	name=$(basename "$f")
 	if [ ! -f "$src/$name" ] || [ "$f" -nt "$src/$name" ] || [ "$fix" -nt "$src/$name" ]; then
 		cp "$f" "$src/$name.tmp"
-		patch -s -d "$src" "$name.tmp" <"$fix" >&2 ||
-			die "$(basename "$fix") no longer applies to the selftest ${f#"$TREE"/}"
+		# --forward --fuzz=0: a fix that upstream took, or that moved, is
+		# an error to look at, not a question on the terminal or a guess.
+		patch -s --batch --forward --fuzz=0 -d "$src" "$name.tmp" <"$fix" >&2 ||
+			die "$(basename "$fix") no longer applies to the selftest ${f#"$TREE"/} (taken upstream, or changed?)"
 		mv "$src/$name.tmp" "$src/$name"
 	fi
 	echo "$src/$name"

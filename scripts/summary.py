@@ -250,6 +250,8 @@ def count(n, total):
 
 def mirror_cell(c):
     """What the mirror did, from one counters line."""
+    if any(k not in c for k in ('invalidations', 'kept', 'wrprotected', 'dropped', 'freed')):
+        return ['missing']
     if c.get('invalidations') == 0:
         return ['not told']
     parts = []
@@ -428,18 +430,24 @@ def main():
             elif bo is None:
                 b += ['not in bench', '']
             else:
-                did = ['%s %s' % (name, count(bo[k], BENCH_PAGES)) for k, name in
-                       (('wrprotected', 'wrprot'), ('dropped', 'dropped')) if bo.get(k) not in ('0', '')]
-                b += [did or ['nothing'], bo.get('read_faults', '?')]
+                if any(bo.get(k) in (None, '') for k in ('wrprotected', 'dropped', 'read_faults')):
+                    b += ['missing', '']
+                else:
+                    did = ['%s %s' % (name, count(bo[k], BENCH_PAGES)) for k, name in
+                           (('wrprotected', 'wrprot'), ('dropped', 'dropped')) if bo[k] != '0']
+                    b += [did or ['nothing'], bo['read_faults']]
             bk = bench.get(('kvm', kmmu or 'tdp', op['kvm'])) if op['kvm'] else None
             if op['kvm'] is None:
                 b += ['-', '', '', '']
             elif bk is None:
                 b += ['not in bench', '', '', '']
             else:
-                _, sp = kvm_cells(bk, None)
-                b += ['n/a', sp, bk['tlb_flush_requests'],
-                      '%s/%s' % (bk['read_faults'], bk['write_faults'])]
+                try:
+                    _, sp = kvm_cells(bk, None)
+                    b += ['n/a', sp, bk['tlb_flush_requests'],
+                          '%s/%s' % (bk['read_faults'], bk['write_faults'])]
+                except KeyError:
+                    b += ['missing', '', '', '']
             table.append(b)
     # the group headers (first row) span their columns: not in the widths
     widths = [max(len(x) for r in table[1:] if r for c in [r[k]]

@@ -510,12 +510,12 @@ def main():
                 out.append((True, '\n'.join('    | ' + l for l in ctx.splitlines())))
     out.append((True, '\n%d passed, %d failed, %d skipped'
                 % (len(v.passed), len(v.failed), len(v.skipped))))
-    if a.report:
-        with open(a.report, 'w') as f:
-            f.write(''.join(line + '\n' for _, line in out))
     for brief, line in out:
         if brief or not a.brief:
             print(line)
+    if a.report:
+        with open(a.report, 'w') as f:
+            f.write(''.join(line + '\n' for _, line in out))
     return 1 if v.failed else 0
 
 
