@@ -2,12 +2,13 @@
 # Every target is a small script in scripts/; see README.md.
 S := scripts
 
-.PHONY: help run test bench deps tree export kernel guest boot check bisect clean distclean have-tree newest-base
+.PHONY: help run test bench loop deps tree export kernel guest boot check bisect clean distclean have-tree newest-base
 
 help:
 	@echo "make run     build the patched kernel, boot it in QEMU, show what it does (FULL=1: all its output)"
 	@echo "make test    every test: series checks, build, boot, suites (CI runs this)"
 	@echo "make bench   base vs series: what invalidations cost a mirror, and the core"
+	@echo "make loop    base vs series: how often one KVM selftest fails in RUNS runs (not a test)"
 	@echo
 	@echo "make deps    install the Debian packages the harness needs"
 	@echo "make tree    work/linux: Debian's 6.12 source (tag base) + patches/"
@@ -35,6 +36,11 @@ test:
 
 bench: have-tree
 	@$(S)/bench.sh
+
+# Not part of make test: a rate, for a test-bed fault that is not the
+# series' (README); RUNS, TEST and TCG_THREAD are its knobs (scripts/loop.sh).
+loop: have-tree
+	@$(S)/loop.sh
 
 newest-base:
 	@$(S)/newest-base.sh

@@ -8,30 +8,9 @@
 # that patch alone.  Writes work/bench/bench.md and work/bench/bench.csv.
 . "$(dirname "$0")/lib.sh"
 
-B=$WORK/bench
-mkdir -p "$B"
-[ -d "$TREE/.git" ] || die "no work/linux (run: make tree)"
-subject='lib/test_hmm: count invalidations, dropped entries and device faults'
-instr=$(git -C "$TREE" log --format=%H --fixed-strings --grep="$subject" base..HEAD | head -n 1)
-[ -n "$instr" ] && [ "$(git -C "$TREE" log -1 --format=%s "$instr")" = "$subject" ] ||
-	die "work/linux does not carry the patch '$subject': the bench counts with it (run: make tree)"
-
-step "Base tree: $BASE_PKG + '$subject' only"
-bt=$B/base-tree
-if [ ! -d "$bt/.git" ] && [ ! -f "$bt/.git" ]; then
-	git -C "$TREE" worktree prune
-	git -C "$TREE" worktree add -q --detach "$bt" base
-fi
-git -C "$bt" reset -q --hard base
-git -C "$bt" clean -q -fd
-git -C "$TREE" diff "$instr~" "$instr" | git -C "$bt" apply --index ||
-	die "'$subject' does not apply to the base: the bench needs it on both kernels"
-
-# The test kernel's config without lockdep, DEBUG_VM and the other checks
-# that would weigh on the timings; KUnit off (the base has no suite of ours).
-frag=$B/bench.config
-grep -v -E 'KUNIT|PROVE_LOCKING|DEBUG_VM|DEBUG_ATOMIC_SLEEP|DEBUG_KERNEL|SOFTLOCKUP|HUNG_TASK' \
-	"$TOP/config/test.config" >"$frag"
+# work/bench/base-tree (base + the instrumentation patch) and bench.config
+# (lib.sh: bench_trees sets B, bt and frag)
+bench_trees
 
 prog=$TOP/tests/bench/mirror-bench.c
 # The series' selftest runs on both kernels too: what it reports on the base.

@@ -16,7 +16,22 @@ if ((${#commits[@]} < 2)); then
 	echo "ok 0 bisect: every patch builds and boots on its own # SKIP the series has ${#commits[@]} patch(es); HEAD is built and tested above"
 	exit 0
 fi
-echo "1..$((2 * (${#commits[@]} - 1) + 1))"
+# selftests_of C: the selftest programs (mm and KVM, .c files with a main)
+# that commit C adds or changes, as selftests Makefile targets
+selftests_of() {
+	git_t diff --name-only --diff-filter=AM "$1~" "$1" -- \
+		'tools/testing/selftests/mm/*.c' 'tools/testing/selftests/kvm/*.c' |
+		while IFS= read -r f; do
+			git_t show "$1:$f" | grep -qE '^(int main\(|TEST_HARNESS_MAIN)' && echo "$f"
+		done
+}
+# A patch that changes a selftest builds it at that patch (HEAD's are
+# built by make guest): one more result for each.
+nself=0
+for c in "${commits[@]::${#commits[@]}-1}"; do
+	[ -z "$(selftests_of "$c")" ] || nself=$((nself + 1))
+done
+echo "1..$((2 * (${#commits[@]} - 1) + nself + 1))"
 [ -f "$OUT/initramfs.cpio.gz" ] || die "no initramfs (run: make guest)"
 bt=$WORK/bisect-tree
 bb=$WORK/bisect-build
@@ -60,11 +75,36 @@ for c in "${commits[@]::${#commits[@]}-1}"; do
 		grep -m1 -B2 -A8 -E ': (fatal )?error:|undefined reference|\*\*\* .*(No rule|Error [0-9]+)' "$bb/build.log" | sed 's/^/    /' >&2
 		echo "not ok 0 bisect: patch $i builds: $subj # build failed (log: ${bb#"$TOP"/}/build.log)"
 		echo "not ok 0 bisect: patch $i boots: $subj # not built"
+		[ -z "$(selftests_of "$c")" ] ||
+			echo "not ok 0 bisect: patch $i: its selftests build # the kernel did not build"
 		failed=1
 		booted_sum=
 		continue
 	fi
 	echo "ok 0 bisect: patch $i builds: $subj"
+	mapfile -t st < <(selftests_of "$c")
+	if ((${#st[@]})); then
+		# against this patch's uapi headers, with the selftests' own Makefiles
+		so=$bb/selftests
+		rm -rf "$so"
+		names=$(printf '%s\n' "${st[@]}" | sed 's|.*/||; s|\.c$||' | paste -sd' ')
+		if make -s -C "$bt" O="$bb" headers_install INSTALL_HDR_PATH="$bb/hdr" >"$bb/selftests.log" 2>&1 &&
+			for f in "${st[@]}"; do
+				d=${f#tools/testing/selftests/}
+				d=${d%%/*}
+				t=${f#tools/testing/selftests/$d/}
+				mkdir -p "$so/$d"
+				make -C "$bt/tools/testing/selftests/$d" OUTPUT="$so/$d" \
+					KHDR_INCLUDES="-isystem $bb/hdr/include" LINUX_HDR_PATH="$bb/hdr/include/" \
+					"$so/$d/${t%.c}" || exit
+			done >>"$bb/selftests.log" 2>&1; then
+			echo "ok 0 bisect: patch $i: its selftests build: $names"
+		else
+			grep -m1 -B2 -A8 -E 'error:|\*\*\*' "$bb/selftests.log" | sed 's/^/    /' >&2 || true
+			echo "not ok 0 bisect: patch $i: its selftests build: $names # see ${bb#"$TOP"/}/selftests.log"
+			failed=1
+		fi
+	fi
 	tb=$((SECONDS - t0))
 	# A patch that leaves the kernel alone (documentation, MAINTAINERS,
 	# selftests, scripts) gives the same bzImage, which make did not even

@@ -168,3 +168,31 @@ norm_warnings() {
 		-e "s#^/[^:]*/${WORK##*/}/(${TREE##*/}|base-tree)/##" \
 		-e 's/:[0-9]+(:[0-9]+)?:/:/' | LC_ALL=C sort
 }
+
+# The two trees of make bench and make loop, in work/bench: base-tree is
+# base + the series' instrumentation patch (the test_hmm counters), the
+# series is work/linux; bench.config is the test kernel's config without
+# lockdep, DEBUG_VM and the other checks that would weigh on timings, and
+# without KUnit (the base has no suite of ours).  Sets B, bt and frag.
+bench_trees() {
+	local subject='lib/test_hmm: count invalidations, dropped entries and device faults' instr
+	B=$WORK/bench
+	mkdir -p "$B"
+	[ -d "$TREE/.git" ] || die "no work/linux (run: make tree)"
+	instr=$(git -C "$TREE" log --format=%H --fixed-strings --grep="$subject" base..HEAD | head -n 1)
+	[ -n "$instr" ] && [ "$(git -C "$TREE" log -1 --format=%s "$instr")" = "$subject" ] ||
+		die "work/linux does not carry the patch '$subject': the bench counts with it (run: make tree)"
+	step "Base tree: $BASE_PKG + '$subject' only"
+	bt=$B/base-tree
+	if [ ! -d "$bt/.git" ] && [ ! -f "$bt/.git" ]; then
+		git -C "$TREE" worktree prune
+		git -C "$TREE" worktree add -q --detach "$bt" base
+	fi
+	git -C "$bt" reset -q --hard base
+	git -C "$bt" clean -q -fd
+	git -C "$TREE" diff "$instr~" "$instr" | git -C "$bt" apply --index ||
+		die "'$subject' does not apply to the base: the bench needs it on both kernels"
+	frag=$B/bench.config
+	grep -v -E 'KUNIT|PROVE_LOCKING|DEBUG_VM|DEBUG_ATOMIC_SLEEP|DEBUG_KERNEL|SOFTLOCKUP|HUNG_TASK' \
+		"$TOP/config/test.config" >"$frag"
+}
