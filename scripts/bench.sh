@@ -21,10 +21,7 @@ for k in base series; do
 	step "Kernel: $k"
 	TREE=$t BUILD=$B/$k-build "$TOP/scripts/kernel.sh" "$frag"
 	o=$B/$k-out root=$B/$k-out/initramfs
-	rm -rf "$root"
-	mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests}
-	cp /bin/busybox "$root/bin/busybox"
-	cp "$TOP/tests/guest/init" "$root/init"
+	initramfs_root "$root"
 	printf 'mmu_notifier_actions\t600\tmmu_notifier_actions\nmirror-bench\t3600\tmirror-bench\n' \
 		>"$root/tests/suites"
 	# What a NUMA hinting scan of 2 GiB costs, with and without listeners.
@@ -62,7 +59,7 @@ for k in base series; do
 		-I"$TREE" -I"$TREE/tools/include/uapi" -I"$TREE/tools/testing/selftests" \
 		-o "$root/tests/mmu_notifier_actions" mmu_notifier_actions.c vm_util.c -lrt -lpthread -lm) ||
 		die "could not build the mmu_notifier_actions selftest"
-	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$o/initramfs.cpio.gz"
+	initramfs_pack "$root" "$o/initramfs.cpio.gz"
 	# One vCPU: with two, single-threaded TCG under -icount let a vCPU
 	# spin on an RCU node lock for minutes (an RCU stall) in one boot of
 	# three here; the workload needs no second CPU (NUMA node 1 is then

@@ -101,10 +101,7 @@ build mmu_notifier_actions "" "$MM/mmu_notifier_actions.c" "$MM/vm_util.c"
 
 step "Packing the initramfs"
 root=$OUT/initramfs
-rm -rf "$root"
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests}
-cp /bin/busybox "$root/bin/busybox"
-cp "$TOP/tests/guest/init" "$root/init"
+initramfs_root "$root"
 cp "$TOP/tests/guest/kselftest-run" "$root/tests/kselftest-run"
 # Each boot runs one suite list (SUITE_LISTS in lib.sh; boot.sh's mnt.suites=).
 for list in "${SUITE_LISTS[@]}"; do
@@ -132,5 +129,5 @@ for list in "${SUITE_LISTS[@]}"; do
 			die "tests/$list runs $prog, which the initramfs lacks (scripts/guest.sh and scripts/kvm-selftests.sh build the programs)"
 	done
 done
-(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$OUT/initramfs.cpio.gz"
+initramfs_pack "$root" "$OUT/initramfs.cpio.gz"
 info "initramfs: $(du -h "$OUT/initramfs.cpio.gz" | cut -f1), $(find "$BIN" -type f ! -name "*.flags" ! -name "*.d" | wc -l) programs"

@@ -169,6 +169,21 @@ norm_warnings() {
 		-e 's/:[0-9]+(:[0-9]+)?:/:/' | LC_ALL=C sort
 }
 
+# initramfs_root DIR: a fresh initramfs tree in DIR with busybox and the
+# guest's /init (tests/guest/init); the caller adds tests/ and its lists.
+initramfs_root() {
+	rm -rf "$1"
+	mkdir -p "$1"/{bin,dev,proc,sys,tmp,tests}
+	cp /bin/busybox "$1/bin/busybox"
+	cp "$TOP/tests/guest/init" "$1/init"
+}
+
+# initramfs_pack DIR FILE: DIR as a gzipped newc cpio archive, in a stable
+# order (the same tree gives the same bytes).
+initramfs_pack() {
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$2"
+}
+
 # The two trees of make bench and make loop, in work/bench: base-tree is
 # base + the series' instrumentation patch (the test_hmm counters), the
 # series is work/linux; bench.config is the test kernel's config without
