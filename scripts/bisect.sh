@@ -88,8 +88,9 @@ for c in "${commits[@]::${#commits[@]}-1}"; do
 		so=$bb/selftests
 		rm -rf "$so"
 		names=$(printf '%s\n' "${st[@]}" | sed 's|.*/||; s|\.c$||' | paste -sd' ')
+		# (a subshell: the exit of a failed build leaves the loop, not bisect.sh)
 		if make -s -C "$bt" O="$bb" headers_install INSTALL_HDR_PATH="$bb/hdr" >"$bb/selftests.log" 2>&1 &&
-			for f in "${st[@]}"; do
+			(for f in "${st[@]}"; do
 				d=${f#tools/testing/selftests/}
 				d=${d%%/*}
 				t=${f#tools/testing/selftests/$d/}
@@ -97,7 +98,7 @@ for c in "${commits[@]::${#commits[@]}-1}"; do
 				make -C "$bt/tools/testing/selftests/$d" OUTPUT="$so/$d" \
 					KHDR_INCLUDES="-isystem $bb/hdr/include" LINUX_HDR_PATH="$bb/hdr/include/" \
 					"$so/$d/${t%.c}" || exit
-			done >>"$bb/selftests.log" 2>&1; then
+			done) >>"$bb/selftests.log" 2>&1; then
 			echo "ok 0 bisect: patch $i: its selftests build: $names"
 		else
 			grep -m1 -B2 -A8 -E 'error:|\*\*\*' "$bb/selftests.log" | sed 's/^/    /' >&2 || true
