@@ -40,8 +40,11 @@ OUT=$B BUILD=$B/base-build "$TOP/scripts/kvm-selftests.sh" "$B/kvmst"
 [ -x "$B/kvmst/kvmst-$prog" ] ||
 	die "$prog is not among the KVM selftests the suite lists run (tests/suites*): make loop runs only those"
 
-# A run may take 4 to 15 s here; the suite's limit allows 60 s a run.
+# A run takes 2 to 15 s here; loop-run kills one after 120 s (a failure),
+# and the suite's limit allows 60 s a run.
 nblocks=$(((runs + block - 1) / block))
+# the blocks of an earlier loop, which may have had more of them, go
+rm -rf "$B"/loop-base-* "$B"/loop-series-*
 declare -A bad=() did=() blockrow=()
 for ((j = 0; j < nblocks; j++)); do
 	n=$block
