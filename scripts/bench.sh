@@ -1,14 +1,16 @@
 #!/bin/bash
-# make bench: the same workloads (tests/bench/mirror-bench.c, and the nested
-# KVM guest of tests/guest/kvm-mmu-notifier.c with TDP and with shadow
-# paging) on the base kernel and on the patched one, same config, in QEMU
-# (the mirror with -icount; in the same boot, tests/bench/numa-scan-bench.c:
-# what a NUMA hinting scan of 2 GiB costs, with and without a listener).  Both
-# carry the series' instrumentation patch (the test_hmm counters), the base
-# that patch alone.  Writes work/bench/bench.md and work/bench/bench.csv.
+# make bench: the same workloads (tests/bench/mirror-bench.c,
+# tests/bench/userptr-bench.c, and the nested KVM guest of
+# tests/guest/kvm-mmu-notifier.c with TDP and with shadow paging) on the base
+# kernel and on the patched one, same config, in QEMU (the mirrors with
+# -icount; in the same boot, tests/bench/numa-scan-bench.c: what a NUMA
+# hinting scan of 2 GiB costs, with and without a listener).  Both carry the
+# series' instrumentation patch (the test_hmm counters) and its userptr
+# models, the base those two patches alone.  Writes work/bench/bench.md and
+# work/bench/bench.csv.
 . "$(dirname "$0")/lib.sh"
 
-# work/bench/base-tree (base + the instrumentation patch) and bench.config
+# work/bench/base-tree (base + those two patches) and bench.config
 # (lib.sh: bench_trees sets B, bt and frag)
 bench_trees
 
@@ -26,6 +28,8 @@ for k in base series; do
 		>"$root/tests/suites"
 	# What a NUMA hinting scan of 2 GiB costs, with and without listeners.
 	printf 'numa-scan-bench\t900\tnuma-scan-bench\n' >>"$root/tests/suites"
+	# What each CPU operation costs the userptr models, per kind.
+	printf 'userptr-bench\t1800\tuserptr-bench\n' >>"$root/tests/suites"
 	# The nested KVM guest, in two boots without -icount: TDP, with the
 	# upstream KVM selftests of tests/suites and tests/suites-tcg-single
 	# (the same binaries, built once, on both kernels), and shadow paging.
@@ -55,6 +59,9 @@ for k in base series; do
 	gcc -static -O2 -Wall -Wextra -isystem "$B/$k-build/hdr/include" \
 		-o "$root/tests/numa-scan-bench" "$TOP/tests/bench/numa-scan-bench.c" -lpthread ||
 		die "could not build tests/bench/numa-scan-bench.c against the $k headers"
+	gcc -static -O2 -Wall -Wextra -isystem "$B/$k-build/hdr/include" -I"$t" \
+		-o "$root/tests/userptr-bench" "$TOP/tests/bench/userptr-bench.c" -lpthread ||
+		die "could not build tests/bench/userptr-bench.c against the $k tree"
 	(cd "$MM" && gcc -static -O2 -Wall -U_FORTIFY_SOURCE -isystem "$B/$k-build/hdr/include" \
 		-I"$TREE" -I"$TREE/tools/include/uapi" -I"$TREE/tools/testing/selftests" \
 		-o "$root/tests/mmu_notifier_actions" mmu_notifier_actions.c vm_util.c -lrt -lpthread -lm) ||
@@ -71,6 +78,11 @@ for k in base series; do
 	}
 	grep -a -q '^@@ exit numa-scan-bench 0 ' "$o/results.log" ||
 		die "numa-scan-bench did not finish on the $k kernel (${o#"$TOP"/}/results.log)"
+	grep -a -q '^@@ exit userptr-bench 0 ' "$o/results.log" || {
+		sed -n '/^@@ suite userptr-bench/,/^@@ exit/p' "$o/results.log" | grep -v ',ok$' |
+			sed 's/^/    /' >&2
+		die "userptr-bench failed or did not finish on the $k kernel (${o#"$TOP"/}/results.log)"
+	}
 	# Counts only, no timing: no -icount.  The KVM selftests need the
 	# test boot's memory (dirty_log_test maps 1 GiB) and huge pages, and
 	# one TCG thread (see tests/suites-tcg-single).
@@ -92,4 +104,8 @@ python3 "$TOP/tests/bench/report.py" "$B/base-out/results.log" "$B/series-out/re
 cat "$B/bench.md"
 grep -q '^Upstream KVM selftests: same results on both kernels' "$B/bench.md" ||
 	die "the upstream KVM selftests give different results on base and series (see above)"
+grep -q '^Userptr checks: all rows ok on both kernels' "$B/bench.md" ||
+	die "userptr-bench: a check failed (see above)"
+grep -q '^Userptr targets on the series: all met' "$B/bench.md" ||
+	die "userptr-bench: the series misses a target (see above)"
 info "written: ${B#"$TOP"/}/bench.md, ${B#"$TOP"/}/bench.csv"

@@ -185,19 +185,21 @@ initramfs_pack() {
 }
 
 # The two trees of make bench and make loop, in work/bench: base-tree is
-# base + the series' instrumentation patch (the test_hmm counters), the
+# base + the series' instrumentation patch (the test_hmm counters) and its
+# userptr models (acting on every invalidation, as before the helper), the
 # series is work/linux; bench.config is the test kernel's config without
 # lockdep, DEBUG_VM and the other checks that would weigh on timings, and
 # without KUnit (the base has no suite of ours).  Sets B, bt and frag.
 bench_trees() {
 	local subject='lib/test_hmm: count invalidations, dropped entries and device faults' instr
+	local models_subject='lib/test_hmm: model userptr listeners' models
 	B=$WORK/bench
 	mkdir -p "$B"
 	[ -d "$TREE/.git" ] || die "no work/linux (run: make tree)"
 	instr=$(git -C "$TREE" log --format=%H --fixed-strings --grep="$subject" base..HEAD | head -n 1)
 	[ -n "$instr" ] && [ "$(git -C "$TREE" log -1 --format=%s "$instr")" = "$subject" ] ||
 		die "work/linux does not carry the patch '$subject': the bench counts with it (run: make tree)"
-	step "Base tree: $BASE_PKG + '$subject' only"
+	step "Base tree: $BASE_PKG + '$subject' + '$models_subject' only"
 	bt=$B/base-tree
 	if [ ! -d "$bt/.git" ] && [ ! -f "$bt/.git" ]; then
 		git -C "$TREE" worktree prune
@@ -207,6 +209,13 @@ bench_trees() {
 	git -C "$bt" clean -q -fd
 	git -C "$TREE" diff "$instr~" "$instr" | git -C "$bt" apply --index ||
 		die "'$subject' does not apply to the base: the bench needs it on both kernels"
+	# The userptr models too, as they are before they ask the helper: they
+	# act on every invalidation, as the 6.12 GPU drivers do.
+	models=$(git -C "$TREE" log --format=%H --fixed-strings --grep="$models_subject" base..HEAD | head -n 1)
+	[ -n "$models" ] && [ "$(git -C "$TREE" log -1 --format=%s "$models")" = "$models_subject" ] ||
+		die "work/linux does not carry the patch '$models_subject': the bench's userptr rows need it (run: make tree)"
+	git -C "$TREE" diff "$models~" "$models" | git -C "$bt" apply --index ||
+		die "'$models_subject' does not apply to the base + '$subject': the bench needs it on both kernels"
 	frag=$B/bench.config
 	grep -v -E 'KUNIT|PROVE_LOCKING|DEBUG_VM|DEBUG_ATOMIC_SLEEP|DEBUG_KERNEL|SOFTLOCKUP|HUNG_TASK' \
 		"$TOP/config/test.config" >"$frag"

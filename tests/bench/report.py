@@ -154,6 +154,118 @@ def numa_report(base_path, ser_path):
         print('\nSkipped: base %s; series %s.' % ('; '.join(bskip) or '-', '; '.join(sskip) or '-'))
 
 
+UP_FIELDS = ['invalidations', 'acted', 'waits', 'revalidations', 'pages', 'device_faults',
+             'moved', 'check']
+UP_KINDS = ('mirror', 'mirror-ro', 'pinned', 'pinned-ro')
+
+
+def parse_userptr(path):
+    """{(kind, op): [fields]} from the userptr,... lines of userptr-bench
+    (tests/bench/userptr-bench.c), in the order printed, and its exit."""
+    rows, rc, conf = {}, None, {}
+    for suite, line in suite_lines(path):
+        if suite != 'userptr-bench':
+            continue
+        # The check, last, is free text.
+        p = line.strip().split(',', 2 + len(UP_FIELDS))
+        if p[0] == 'userptr' and len(p) == 3 + len(UP_FIELDS):
+            rows[(p[1], p[2])] = p[3:]
+        elif p[0] == 'userptr-config':
+            conf = dict(zip(p[1::2], p[2::2]))
+        elif line.startswith('@@ exit '):
+            rc = line.split()[3]
+    return rows, rc, conf
+
+
+UP_OPS = ('mprotect down', 'mprotect up', 'soft-dirty', 'uffd-wp', 'KSM merge',
+          'NUMA hinting', 'munmap', 'migration')
+
+
+def userptr_targets(base, ser):
+    """The issue's targets, and the rows that must still act: (what, met).
+    Fields: invalidations, acted, waits, revalidations, ..."""
+    out = []
+
+    def row(rows, kind, op):
+        return rows.get((kind, op)) or ['?'] * len(UP_FIELDS)
+
+    def kept(kind, op, what):
+        v = row(ser, kind, op)
+        out.append(('%s, %s: %s' % (kind, op, what), v[1] == '0' and v[2] == '0'))
+
+    def acts(kind, op):
+        v = row(ser, kind, op)
+        out.append(('%s, %s: acts and waits once' % (kind, op),
+                    v[1] not in ('0', '?') and v[2] == '1'))
+    # 6.12's listeners act on everything: the base acts in every row.
+    out.append(('6.12 acts in every row (%d)' % len(base),
+                len(base) == len(UP_KINDS) * len(UP_OPS) and
+                all(v[1] not in ('0', '?') for v in base.values())))
+    for kind in UP_KINDS:
+        kept(kind, 'mprotect up', 'no action, no wait')
+        kept(kind, 'NUMA hinting', 'no action, no wait')
+        for op in ('munmap', 'migration'):
+            acts(kind, op)
+        if kind.endswith('-ro'):
+            for op in ('mprotect down', 'soft-dirty', 'uffd-wp'):
+                kept(kind, op, 'no action, no wait (read-only)')
+        else:
+            for op in ('mprotect down', 'soft-dirty', 'uffd-wp'):
+                acts(kind, op)
+    for kind in ('pinned', 'pinned-ro'):
+        kept(kind, 'KSM merge', 'no action, no wait')
+    acts('mirror', 'KSM merge')
+    return out
+
+
+def userptr_report(base_path, ser_path, csvw):
+    base, brc, conf = parse_userptr(base_path)
+    ser, src, _ = parse_userptr(ser_path)
+    if not base and not ser:
+        return []
+    for kernel, rows in (('base', base), ('series', ser)):
+        for (kind, op), v in rows.items():
+            csvw.writerow([kernel, 'userptr', kind, op] + v)
+    print('\nUserptr listeners (tests/bench/userptr-bench.c): the HMM test driver\'s models of '
+          'the two kinds, a mirror without page references (amdgpu, amdkfd, xe) and a '
+          'pinned userptr (i915, radeon), each writable and read-only (-ro), %s pages, '
+          'device work held across each operation; base -> series.  acted: callbacks '
+          'that set the sequence; waits: those that waited for the held work; '
+          'revalidations, pages and device faults: what the next device read needed '
+          '(a device fault is a submission that found the userptr invalid and looked all '
+          'its pages up or pinned them again); moved: pages whose pfn changed.  check: '
+          'every row checks that the operation invalidated, a callback that acted with work '
+          'held waited for it during the operation, the next read revalidated if and only '
+          'if a callback acted, no page the device can reach is stale, the held write '
+          'reached the CPU, and device reads and writes see what the CPU sees.  "-": the '
+          'range is gone.  Pinned soft-dirty: clear_refs leaves the writable ptes of '
+          'maybe-pinned pages alone, but still notifies.  mprotect up: a writable userptr cannot hold work over read-only '
+          'memory, so only the read-only ones hold it.  NUMA hinting: %s ms of CPU time '
+          'with balancing on, shared mapping.  userptr-bench exited: base %s, series %s.\n'
+          % (conf.get('npages', '?'), conf.get('numa_cpu_ms', '?'), brc, src))
+    print('| kind | operation | invalidations | acted | waits | revalidations | pages '
+          '| device faults | moved | check |')
+    print('|---|---|---|---|---|---|---|---|---|---|')
+    for key in list(base) + [k for k in ser if k not in base]:
+        b, s = base.get(key, ['?'] * len(UP_FIELDS)), ser.get(key, ['?'] * len(UP_FIELDS))
+        cells = [x if x == y else '%s -> %s' % (x, y) for x, y in zip(b, s)]
+        print('| %s | %s | %s |' % (key[0], key[1], ' | '.join(cells)))
+    targets = userptr_targets(base, ser)
+    print('\nUserptr targets on the series: %s' % (
+        'all met (%d)' % len(targets) if all(m for _, m in targets) else
+        'NOT MET: ' + '; '.join(t for t, m in targets if not m)))
+    bad = ['%s %s %s' % (kernel, k[0], k[1]) for kernel, rows in (('base', base), ('series', ser))
+           for k, v in rows.items() if v[-1] != 'ok']
+    want = len(UP_KINDS) * len(UP_OPS)
+    if len(base) != want or len(ser) != want or set(base) != set(ser):
+        bad.append('rows: base %d, series %d, %d expected on each' % (len(base), len(ser), want))
+    if brc != '0' or src != '0':
+        bad.append('userptr-bench exited %s on the base, %s on the series' % (brc, src))
+    print('Userptr checks: %s' % ('all rows ok on both kernels (%d + %d)' % (len(base), len(ser))
+                                  if not bad else 'FAILED: %s' % '; '.join(bad)))
+    return targets
+
+
 def main():
     base_ops, base_core, base_tests = parse(sys.argv[1])
     ser_ops, ser_core, ser_tests = parse(sys.argv[2])
@@ -192,6 +304,11 @@ def main():
         ratio = '%.3f' % (s / b) if s and b else '?'
         print('| %s | %s | %d | %s | %s |' % (key[0], key[1], b, s if s else '?', ratio))
     numa_report(sys.argv[1], sys.argv[2])
+    with open(sys.argv[3], 'a', newline='') as f:
+        w = csv.writer(f)
+        w.writerow([])
+        w.writerow(['kernel', 'kind', 'model', 'operation'] + UP_FIELDS)
+        userptr_report(sys.argv[1], sys.argv[2], w)
     print('\nNested KVM guest touching 1024 pages (tests/guest/kvm-mmu-notifier.c), '
           'one host operation each; base -> series.')
     print('Faults are the guest\'s on those pages, in a read pass, then a write pass; '
