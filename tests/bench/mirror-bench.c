@@ -36,6 +36,7 @@
 #include <sys/syscall.h>
 
 #include <lib/test_hmm_uapi.h>
+#include "bench.h"
 
 #define NPAGES		4096
 #define KSM		"/sys/kernel/mm/ksm"
@@ -43,32 +44,6 @@
 
 static unsigned long page, len;
 static char *buf;
-
-static void die(const char *what)
-{
-	fprintf(stderr, "mirror-bench: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-/*
- * Write set to path and return 0 (-1 on failure); or, with set NULL, return
- * the number path holds (-1 if it cannot be read).
- */
-static long sysctl(const char *path, const char *set)
-{
-	char b[32] = "";
-	long val = -1;
-	int fd = open(path, set ? O_WRONLY : O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	if (set)
-		val = write(fd, set, strlen(set)) == (ssize_t)strlen(set) ? 0 : -1;
-	else if (read(fd, b, sizeof(b) - 1) > 0)
-		val = strtol(b, NULL, 10);
-	close(fd);
-	return val;
-}
 
 static int device(int fd, unsigned long req, void *addr)
 {

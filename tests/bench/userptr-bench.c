@@ -59,6 +59,7 @@
 #include <sys/syscall.h>
 
 #include <lib/test_hmm_uapi.h>
+#include "bench.h"
 
 #define NPAGES		64
 #define KSM		"/sys/kernel/mm/ksm"
@@ -67,32 +68,6 @@
 #define NUMA_CPU_MS	4000
 
 static unsigned long page;
-
-static void die(const char *what)
-{
-	fprintf(stderr, "userptr-bench: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-/*
- * Write @set to @path and return 0 (-1 on failure); or, with @set NULL,
- * return the number @path holds (-1 if it cannot be read).
- */
-static long sysctl(const char *path, const char *set)
-{
-	char b[32] = "";
-	long val = -1;
-	int fd = open(path, set ? O_WRONLY : O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	if (set)
-		val = write(fd, set, strlen(set)) == (ssize_t)strlen(set) ? 0 : -1;
-	else if (read(fd, b, sizeof(b) - 1) > 0)
-		val = strtol(b, NULL, 10);
-	close(fd);
-	return val;
-}
 
 /* Every word of every page says which seed and which page it is. */
 static void fill(void *p, unsigned long npages, int seed)
