@@ -86,12 +86,13 @@ c=$(fixed "$MM/uffd-common.c" "$fixes/uffd-common-enoent.patch")
 CFLAGS="$CFLAGS -iquote $MM" build uffd-unit-tests "" "$MM/uffd-unit-tests.c" "$c" $U
 # shellcheck disable=SC2086
 build migration "-lnuma" "$MM/migration.c" $U
-for t in mmu_notifier_events mmu_notifier_actions; do
+for t in mmu_notifier_events mmu_notifier_actions mmu_notifier_stlb; do
 	[ -f "$MM/$t.c" ] ||
 		die "the tree has no tools/testing/selftests/mm/$t.c: is the series applied? (make tree)"
 done
 build mmu_notifier_events "" "$MM/mmu_notifier_events.c"
 build mmu_notifier_actions "" "$MM/mmu_notifier_actions.c" "$MM/vm_util.c"
+build mmu_notifier_stlb "" "$MM/mmu_notifier_stlb.c" "$MM/vm_util.c"
 
 # Upstream KVM selftests around the MMU notifier (demand paging with
 # userfaultfd, dirty logging, page tables, memslot changes, aging, huge
