@@ -1,13 +1,13 @@
 #!/bin/bash
 # make bench: the same workloads (tests/bench/mirror-bench.c,
-# tests/bench/userptr-bench.c, and the nested KVM guest of
-# tests/guest/kvm-mmu-notifier.c with TDP and with shadow paging) on the base
-# kernel and on the patched one, same config, in QEMU (the mirrors with
-# -icount; in the same boot, tests/bench/numa-scan-bench.c: what a NUMA
-# hinting scan of 2 GiB costs, with and without a listener).  Both carry the
-# series' instrumentation patch (the test_hmm counters) and its userptr
-# models, the base those two patches alone.  Writes work/bench/bench.md and
-# work/bench/bench.csv.
+# tests/bench/userptr-bench.c, tests/bench/stlb-bench.c, and the nested KVM
+# guest of tests/guest/kvm-mmu-notifier.c with TDP and with shadow paging)
+# on the base kernel and on the patched one, same config, in QEMU (the
+# mirrors with -icount; in the same boot, tests/bench/numa-scan-bench.c:
+# what a NUMA hinting scan of 2 GiB costs, with and without a listener).
+# Both carry the series' instrumentation patch (the test_hmm counters), its
+# userptr models and its secondary-TLB subscriber, the base those three
+# patches alone.  Writes work/bench/bench.md and work/bench/bench.csv.
 . "$(dirname "$0")/lib.sh"
 
 # work/bench/base-tree (base + those two patches) and bench.config
@@ -38,6 +38,9 @@ for k in base series; do
 		printf 'kvm-mmu-notifier\t300\tkvm-mmu-notifier --mmu=tdp\n'
 		grep -hP '^kvm-\S+\t+\d+\tkselftest-run kvmst-' "$TOP/tests/suites" \
 			"$TOP/tests/suites-tcg-single"
+		# What a secondary TLB is told (2 vCPUs: x86 batches only for a
+		# mm live on another CPU).
+		printf 'stlb-bench\t300\tstlb-bench\n'
 	} >"$root/tests/suites-kvm"
 	# The series' own KVM selftests run too, but only those the base has
 	# must give the same results.
@@ -62,6 +65,9 @@ for k in base series; do
 	gcc -static -O2 -Wall -Wextra -isystem "$B/$k-build/hdr/include" -I"$t" \
 		-o "$root/tests/userptr-bench" "$TOP/tests/bench/userptr-bench.c" -lpthread ||
 		die "could not build tests/bench/userptr-bench.c against the $k tree"
+	gcc -static -O2 -Wall -Wextra -isystem "$B/$k-build/hdr/include" -I"$t" \
+		-o "$root/tests/stlb-bench" "$TOP/tests/bench/stlb-bench.c" -lpthread ||
+		die "could not build tests/bench/stlb-bench.c against the $k tree"
 	(cd "$MM" && gcc -static -O2 -Wall -U_FORTIFY_SOURCE -isystem "$B/$k-build/hdr/include" \
 		-I"$TREE" -I"$TREE/tools/include/uapi" -I"$TREE/tools/testing/selftests" \
 		-o "$root/tests/mmu_notifier_actions" mmu_notifier_actions.c vm_util.c -lrt -lpthread -lm) ||
@@ -90,6 +96,10 @@ for k in base series; do
 		mnt.suites=suites-kvm
 	LIGHT=1 TAG=shadow OUT=$o BUILD=$B/$k-build "$TOP/scripts/boot.sh" suite \
 		mnt.suites=suites-shadow kvm_amd.npt=0 kvm_intel.ept=0
+	grep -a -q '^@@ exit stlb-bench 0 ' "$o/results-kvm.log" || {
+		sed -n '/^@@ suite stlb-bench/,/^@@ exit/p' "$o/results-kvm.log" | sed 's/^/    /' >&2
+		die "stlb-bench failed or did not finish on the $k kernel (${o#"$TOP"/}/results-kvm.log)"
+	}
 	for r in results-kvm results-shadow; do
 		grep -a -q '^# kvm,' "$o/$r.log" || {
 			sed -n '/^@@ suite kvm/,/^@@ exit/p' "$o/$r.log" | sed 's/^/    /' >&2
@@ -108,4 +118,8 @@ grep -q '^Userptr checks: all rows ok on both kernels' "$B/bench.md" ||
 	die "userptr-bench: a check failed (see above)"
 grep -q '^Userptr targets on the series: all met' "$B/bench.md" ||
 	die "userptr-bench: the series misses a target (see above)"
+grep -q '^Secondary-TLB targets on the series: all met' "$B/bench.md" ||
+	die "stlb-bench: the series misses a target (see above)"
+grep -q '^Secondary-TLB checks: all rows ok on both kernels' "$B/bench.md" ||
+	die "stlb-bench: a check failed (see above)"
 info "written: ${B#"$TOP"/}/bench.md, ${B#"$TOP"/}/bench.csv"

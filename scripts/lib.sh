@@ -193,13 +193,14 @@ initramfs_pack() {
 bench_trees() {
 	local subject='lib/test_hmm: count invalidations, dropped entries and device faults' instr
 	local models_subject='lib/test_hmm: model userptr listeners' models
+	local stlb_subject='lib/test_hmm: add a secondary-TLB subscriber that counts what it is told' stlb
 	B=$WORK/bench
 	mkdir -p "$B"
 	[ -d "$TREE/.git" ] || die "no work/linux (run: make tree)"
 	instr=$(git -C "$TREE" log --format=%H --fixed-strings --grep="$subject" base..HEAD | head -n 1)
 	[ -n "$instr" ] && [ "$(git -C "$TREE" log -1 --format=%s "$instr")" = "$subject" ] ||
 		die "work/linux does not carry the patch '$subject': the bench counts with it (run: make tree)"
-	step "Base tree: $BASE_PKG + '$subject' + '$models_subject' only"
+	step "Base tree: $BASE_PKG + '$subject' + '$models_subject' + '$stlb_subject' only"
 	bt=$B/base-tree
 	if [ ! -d "$bt/.git" ] && [ ! -f "$bt/.git" ]; then
 		git -C "$TREE" worktree prune
@@ -216,6 +217,13 @@ bench_trees() {
 		die "work/linux does not carry the patch '$models_subject': the bench's userptr rows need it (run: make tree)"
 	git -C "$TREE" diff "$models~" "$models" | git -C "$bt" apply --index ||
 		die "'$models_subject' does not apply to the base + '$subject': the bench needs it on both kernels"
+	# The secondary-TLB subscriber, which only counts what the kernel
+	# tells it (tests/bench/stlb-bench.c).
+	stlb=$(git -C "$TREE" log --format=%H --fixed-strings --grep="$stlb_subject" base..HEAD | head -n 1)
+	[ -n "$stlb" ] && [ "$(git -C "$TREE" log -1 --format=%s "$stlb")" = "$stlb_subject" ] ||
+		die "work/linux does not carry the patch '$stlb_subject': the bench's secondary-TLB rows need it (run: make tree)"
+	git -C "$TREE" diff "$stlb~" "$stlb" | git -C "$bt" apply --index ||
+		die "'$stlb_subject' does not apply to the bench's base tree: the bench needs it on both kernels"
 	frag=$B/bench.config
 	grep -v -E 'KUNIT|PROVE_LOCKING|DEBUG_VM|DEBUG_ATOMIC_SLEEP|DEBUG_KERNEL|SOFTLOCKUP|HUNG_TASK' \
 		"$TOP/config/test.config" >"$frag"

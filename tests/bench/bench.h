@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 /* Print what failed, with errno, prefixed by the program's name; exit 1. */
-static inline void die(const char *what)
+static inline __attribute__((noreturn)) void die(const char *what)
 {
 	fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, what,
 		strerror(errno));

@@ -84,7 +84,7 @@ def parse_kselftests(results):
     """Result per upstream KVM selftest (kselftest-run's TAP) of the kvm boot."""
     seen, out = {}, {}
     for suite, line in suite_lines(results.replace('results.log', 'results-kvm.log')):
-        if not suite or suite in OURS:
+        if not suite or suite in OURS or suite == STLB_SUITE:
             continue
         m = TAP.match(line)
         if m:
@@ -266,6 +266,79 @@ def userptr_report(base_path, ser_path, csvw):
     return targets
 
 
+# tests/bench/stlb-bench.c, in the kvm boot (2 vCPUs).
+STLB_SUITE = 'stlb-bench'
+STLB_FIELDS = ['calls', 'full', 'ranged', 'ranged_pages', 'max_pages', 'covered',
+               'releases', 'shootdowns', 'check']
+STLB_OPS = (('reclaim', '512'), ('move_pages', '512'), ('munmap', '16'), ('munmap', '496'),
+            ('exit', '0'))
+
+
+def parse_stlb(results):
+    """{(op, pages): [fields]} from the stlb,... lines of stlb-bench in the
+    kvm boot's results (beside results.log), and its exit."""
+    rows, rc = {}, None
+    for suite, line in suite_lines(results.replace('results.log', 'results-kvm.log')):
+        if suite != STLB_SUITE:
+            continue
+        p = line.strip().split(',', 2 + len(STLB_FIELDS))
+        if p[0] == 'stlb' and len(p) == 3 + len(STLB_FIELDS):
+            rows[(p[1], p[2])] = p[3:]
+        elif line.startswith('@@ exit '):
+            rc = line.split()[3]
+    return rows, rc
+
+
+def stlb_report(base_path, ser_path, csvw):
+    base, brc = parse_stlb(base_path)
+    ser, src = parse_stlb(ser_path)
+    for kernel, rows in (('base', base), ('series', ser)):
+        for (op, n), v in rows.items():
+            csvw.writerow([kernel, 'stlb', op, n] + v)
+    print('\nSecondary TLB (tests/bench/stlb-bench.c): what the HMM test driver\'s '
+          'arch_invalidate_secondary_tlbs() subscriber (an IOMMU doing SVA, an ATS device) '
+          'is told per operation, 2 vCPUs, the task on CPU 0 and a sibling thread spinning '
+          'on CPU 1 so that x86 batches the CPU flushes of reclaim and migration; '
+          'base -> series.  full: calls for the whole address space (0, ULONG_MAX); '
+          'ranged: the others, the pages they covered and the most in one call; covered: '
+          'pages of the operation that some call covered (every page must be); shootdowns: '
+          'TLB shootdowns CPU 1 received (one per batch when batched).  check: the operation '
+          'happened (ptes gone; pages moved with their data; the child\'s mm released '
+          'once) and every page was covered.  stlb-bench exited: base %s, series %s.\n'
+          % (brc, src))
+    print('| operation | pages | calls | full | ranged | ranged pages | most in one call '
+          '| covered | releases | shootdowns | check |')
+    print('|---|---|---|---|---|---|---|---|---|---|---|')
+    for key in STLB_OPS:
+        b, sr = base.get(key, ['?'] * len(STLB_FIELDS)), ser.get(key, ['?'] * len(STLB_FIELDS))
+        cells = [x if x == y else '%s -> %s' % (x, y) for x, y in zip(b, sr)]
+        print('| %s | %s | %s |' % (key[0], key[1], ' | '.join(cells)))
+
+    def field(rows, key, name):
+        return (rows.get(key) or ['?'] * len(STLB_FIELDS))[STLB_FIELDS.index(name)]
+    targets = []
+    for key in (('reclaim', '512'), ('move_pages', '512')):
+        targets.append(('%s %s: base sends a full flush per page' % key,
+                        field(base, key, 'full') == key[1]))
+        targets.append(('%s %s: no full flush on the series' % key,
+                        field(ser, key, 'full') == '0'))
+        for kernel, rows in (('base', base), ('series', ser)):
+            sd = field(rows, key, 'shootdowns')
+            targets.append(('%s %s on %s: batched (1 to %d shootdowns)' % (key + (kernel, int(key[1]) // 4 - 1)),
+                            sd.isdigit() and 1 <= int(sd) < int(key[1]) // 4))
+    print('\nSecondary-TLB targets on the series: %s' % (
+        'all met (%d)' % len(targets) if all(m for _, m in targets) else
+        'NOT MET: ' + '; '.join(t for t, m in targets if not m)))
+    bad = ['%s %s %s: %s' % (kernel, k[0], k[1], v[-1]) for kernel, rows in
+           (('base', base), ('series', ser)) for k, v in rows.items() if v[-1] != 'ok']
+    if set(base) != set(STLB_OPS) or set(ser) != set(STLB_OPS):
+        bad.append('rows: base %d, series %d, %d expected on each' % (len(base), len(ser), len(STLB_OPS)))
+    if brc != '0' or src != '0':
+        bad.append('stlb-bench exited %s on the base, %s on the series' % (brc, src))
+    print('Secondary-TLB checks: %s' % ('all rows ok on both kernels (%d + %d)' % (len(base), len(ser))
+                                       if not bad else 'FAILED: %s' % '; '.join(bad)))
+
+
 def main():
     base_ops, base_core, base_tests = parse(sys.argv[1])
     ser_ops, ser_core, ser_tests = parse(sys.argv[2])
@@ -309,6 +382,9 @@ def main():
         w.writerow([])
         w.writerow(['kernel', 'kind', 'model', 'operation'] + UP_FIELDS)
         userptr_report(sys.argv[1], sys.argv[2], w)
+        w.writerow([])
+        w.writerow(['kernel', 'kind', 'operation', 'pages'] + STLB_FIELDS)
+        stlb_report(sys.argv[1], sys.argv[2], w)
     print('\nNested KVM guest touching 1024 pages (tests/guest/kvm-mmu-notifier.c), '
           'one host operation each; base -> series.')
     print('Faults are the guest\'s on those pages, in a read pass, then a write pass; '
