@@ -360,7 +360,10 @@ def main():
             for (mmu, op), v in rows.items():
                 w.writerow([kernel, 'kvm', mmu, op] + v)
 
-    print('Mirror of 4096 pages (HMM test driver), one operation each; base -> series.')
+    print('Mirror of 4096 pages (HMM test driver), one operation each; base -> series.  '
+          'The faulting model: KVM, RDMA ODP (mlx5: an entry dropped is an MTT zapped '
+          'and DMA-unmapped, one write-protected an MTT rewritten read-only with its DMA '
+          'mapping kept) and the SGI GRU act on the same helper column.')
     print('"-": the access is refused, as the CPU refuses it.\n')
     print('| operation | callbacks | entries dropped | entries write-protected '
           '| device read faults after | device write faults after |')
