@@ -56,6 +56,18 @@ def parse(path):
     return ops, core, tests
 
 
+def cells(base_row, ser_row):
+    """Each field as "base" if both kernels agree, else "base -> series"."""
+    return [x if x == y else '%s -> %s' % (x, y) for x, y in zip(base_row, ser_row)]
+
+
+def write_rows(csvw, kind, base, ser):
+    """One CSV row per (kernel, key) of two {key tuple: [fields]}."""
+    for kernel, rows in (('base', base), ('series', ser)):
+        for key, v in rows.items():
+            csvw.writerow([kernel, kind] + list(key) + v)
+
+
 # The project's own KVM test program (tests/guest/kvm-mmu-notifier.c), by suite name.
 OURS = ('kvm-mmu-notifier', 'kvm-mmu-notifier-shadow')
 KVM_FIELDS = ['callbacks', 'zapped', 'wrprotected', 'read_faults', 'write_faults',
@@ -223,9 +235,7 @@ def userptr_report(base_path, ser_path, csvw):
     ser, src, _ = parse_userptr(ser_path)
     if not base and not ser:
         return []
-    for kernel, rows in (('base', base), ('series', ser)):
-        for (kind, op), v in rows.items():
-            csvw.writerow([kernel, 'userptr', kind, op] + v)
+    write_rows(csvw, 'userptr', base, ser)
     print('\nUserptr listeners (tests/bench/userptr-bench.c): the HMM test driver\'s models of '
           'the two kinds, a mirror without page references (amdgpu, amdkfd, xe) and a '
           'pinned userptr (i915, radeon), each writable and read-only (-ro), %s pages, '
@@ -248,8 +258,7 @@ def userptr_report(base_path, ser_path, csvw):
     print('|---|---|---|---|---|---|---|---|---|---|')
     for key in list(base) + [k for k in ser if k not in base]:
         b, s = base.get(key, ['?'] * len(UP_FIELDS)), ser.get(key, ['?'] * len(UP_FIELDS))
-        cells = [x if x == y else '%s -> %s' % (x, y) for x, y in zip(b, s)]
-        print('| %s | %s | %s |' % (key[0], key[1], ' | '.join(cells)))
+        print('| %s | %s | %s |' % (key[0], key[1], ' | '.join(cells(b, s))))
     targets = userptr_targets(base, ser)
     print('\nUserptr targets on the series: %s' % (
         'all met (%d)' % len(targets) if all(m for _, m in targets) else
@@ -292,9 +301,7 @@ def parse_stlb(results):
 def stlb_report(base_path, ser_path, csvw):
     base, brc = parse_stlb(base_path)
     ser, src = parse_stlb(ser_path)
-    for kernel, rows in (('base', base), ('series', ser)):
-        for (op, n), v in rows.items():
-            csvw.writerow([kernel, 'stlb', op, n] + v)
+    write_rows(csvw, 'stlb', base, ser)
     print('\nSecondary TLB (tests/bench/stlb-bench.c): what the HMM test driver\'s '
           'arch_invalidate_secondary_tlbs() subscriber (an IOMMU doing SVA, an ATS device) '
           'is told per operation, 2 vCPUs, the task on CPU 0 and a sibling thread spinning '
@@ -311,8 +318,7 @@ def stlb_report(base_path, ser_path, csvw):
     print('|---|---|---|---|---|---|---|---|---|---|---|')
     for key in STLB_OPS:
         b, sr = base.get(key, ['?'] * len(STLB_FIELDS)), ser.get(key, ['?'] * len(STLB_FIELDS))
-        cells = [x if x == y else '%s -> %s' % (x, y) for x, y in zip(b, sr)]
-        print('| %s | %s | %s |' % (key[0], key[1], ' | '.join(cells)))
+        print('| %s | %s | %s |' % (key[0], key[1], ' | '.join(cells(b, sr))))
 
     def field(rows, key, name):
         return (rows.get(key) or ['?'] * len(STLB_FIELDS))[STLB_FIELDS.index(name)]
@@ -370,8 +376,7 @@ def main():
     print('|---|---|---|---|---|---|')
     for name, b in base_ops.items():
         s = ser_ops.get(name, ['?'] * len(OP_FIELDS))
-        cells = [x if x == y else '%s -> %s' % (x, y) for x, y in zip(b, s)]
-        print('| %s | %s |' % (name, ' | '.join(cells)))
+        print('| %s | %s |' % (name, ' | '.join(cells(b, s))))
     print('\nNotifier core, tracepoints off, qemu -icount (ns = instructions) per iteration:\n')
     print('| loop | subscribers | base | series | series/base |')
     print('|---|---|---|---|---|')
@@ -397,8 +402,7 @@ def main():
     print('|---|---|---|---|---|---|---|---|')
     for key, b in base_kvm.items():
         s = ser_kvm.get(key, ['?'] * len(KVM_FIELDS))
-        cells = [x if x == y else '%s -> %s' % (x, y) for x, y in zip(b[:6], s[:6])]
-        print('| %s | %s | %s |' % (key[0], key[1], ' | '.join(cells)))
+        print('| %s | %s | %s |' % (key[0], key[1], ' | '.join(cells(b[:6], s[:6]))))
     print('\nn/a: the shadow MMU has no per-SPTE tracepoint.  kvm-mmu-notifier itself '
           '(correctness checks only, no --expect-keep): base %s, series %s.'
           % (', '.join('%s %s' % kv for kv in sorted(base_kvm_v.items())) or 'did not run',
