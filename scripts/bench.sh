@@ -1,16 +1,17 @@
 #!/bin/bash
 # make bench: the same workloads (tests/bench/mirror-bench.c,
-# tests/bench/userptr-bench.c, tests/bench/stlb-bench.c, and the nested KVM
+# tests/bench/userptr-bench.c, tests/bench/inflight-bench.c,
+# tests/bench/stlb-bench.c, and the nested KVM
 # guest of tests/guest/kvm-mmu-notifier.c with TDP and with shadow paging)
 # on the base kernel and on the patched one, same config, in QEMU (the
 # mirrors with -icount; in the same boot, tests/bench/numa-scan-bench.c:
 # what a NUMA hinting scan of 2 GiB costs, with and without a listener).
-# Both carry the series' instrumentation patch (the test_hmm counters), its
-# userptr models and its secondary-TLB subscriber, the base those three
-# patches alone.  Writes work/bench/bench.md and work/bench/bench.csv.
+# Both carry the series' patches to the test driver that the bench counts
+# with (lib.sh: BENCH_PATCHES), the base those patches alone.  Writes
+# work/bench/bench.md and work/bench/bench.csv.
 . "$(dirname "$0")/lib.sh"
 
-# work/bench/base-tree (base + those two patches) and bench.config
+# work/bench/base-tree (base + those patches) and bench.config
 # (lib.sh: bench_trees sets B, bt and frag)
 bench_trees
 
@@ -30,6 +31,8 @@ for k in base series; do
 	printf 'numa-scan-bench\t900\tnuma-scan-bench\n' >>"$root/tests/suites"
 	# What each CPU operation costs the userptr models, per kind.
 	printf 'userptr-bench\t1800\tuserptr-bench\n' >>"$root/tests/suites"
+	# Whether a device fault waits for an invalidation it does not overlap.
+	printf 'inflight-bench\t300\tinflight-bench\n' >>"$root/tests/suites"
 	# The nested KVM guest, in two boots without -icount: TDP, with the
 	# upstream KVM selftests of tests/suites and tests/suites-tcg-single
 	# (the same binaries, built once, on both kernels), and shadow paging.
@@ -68,6 +71,9 @@ for k in base series; do
 	gcc -static -O2 -Wall -Wextra -isystem "$B/$k-build/hdr/include" -I"$t" \
 		-o "$root/tests/stlb-bench" "$TOP/tests/bench/stlb-bench.c" -lpthread ||
 		die "could not build tests/bench/stlb-bench.c against the $k tree"
+	gcc -static -O2 -Wall -Wextra -isystem "$B/$k-build/hdr/include" -I"$t" \
+		-o "$root/tests/inflight-bench" "$TOP/tests/bench/inflight-bench.c" -lpthread ||
+		die "could not build tests/bench/inflight-bench.c against the $k tree"
 	(cd "$MM" && gcc -static -O2 -Wall -U_FORTIFY_SOURCE -isystem "$B/$k-build/hdr/include" \
 		-I"$TREE" -I"$TREE/tools/include/uapi" -I"$TREE/tools/testing/selftests" \
 		-o "$root/tests/mmu_notifier_actions" mmu_notifier_actions.c vm_util.c -lrt -lpthread -lm) ||
@@ -88,6 +94,10 @@ for k in base series; do
 		sed -n '/^@@ suite userptr-bench/,/^@@ exit/p' "$o/results.log" | grep -v ',ok$' |
 			sed 's/^/    /' >&2
 		die "userptr-bench failed or did not finish on the $k kernel (${o#"$TOP"/}/results.log)"
+	}
+	grep -a -q '^@@ exit inflight-bench 0 ' "$o/results.log" || {
+		sed -n '/^@@ suite inflight-bench/,/^@@ exit/p' "$o/results.log" | sed 's/^/    /' >&2
+		die "inflight-bench failed or did not finish on the $k kernel (${o#"$TOP"/}/results.log)"
 	}
 	# Counts only, no timing: no -icount.  The KVM selftests need the
 	# test boot's memory (dirty_log_test maps 1 GiB) and huge pages, and
@@ -122,4 +132,8 @@ grep -q '^Secondary-TLB targets on the series: all met' "$B/bench.md" ||
 	die "stlb-bench: the series misses a target (see above)"
 grep -q '^Secondary-TLB checks: all rows ok on both kernels' "$B/bench.md" ||
 	die "stlb-bench: a check failed (see above)"
+grep -q '^In-flight targets on the series: all met' "$B/bench.md" ||
+	die "inflight-bench: the series misses a target (see above)"
+grep -q '^In-flight checks: all rows ok on both kernels' "$B/bench.md" ||
+	die "inflight-bench: a check failed (see above)"
 info "written: ${B#"$TOP"/}/bench.md, ${B#"$TOP"/}/bench.csv"

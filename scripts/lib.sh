@@ -190,17 +190,35 @@ initramfs_pack() {
 # series is work/linux; bench.config is the test kernel's config without
 # lockdep, DEBUG_VM and the other checks that would weigh on timings, and
 # without KUnit (the base has no suite of ours).  Sets B, bt and frag.
+# bench_apply SUBJECT: apply the patch of work/linux with that subject to the
+# bench's base tree $bt.
+bench_apply() {
+	local c
+	c=$(git -C "$TREE" log --format=%H --fixed-strings --grep="$1" base..HEAD | head -n 1)
+	[ -n "$c" ] && [ "$(git -C "$TREE" log -1 --format=%s "$c")" = "$1" ] ||
+		die "work/linux does not carry the patch '$1', which the bench counts with (run: make tree)"
+	git -C "$TREE" diff "$c~" "$c" | git -C "$bt" apply --index ||
+		die "'$1' does not apply to the bench's base tree: the bench needs it on both kernels"
+}
+
+# The test driver's patches the bench counts with, applied to the base in
+# this order: its counters, the userptr models as they are before they ask
+# the helper (they act on every invalidation, as the 6.12 GPU drivers do),
+# the secondary-TLB subscriber (tests/bench/stlb-bench.c), and the listener
+# that holds invalidations (tests/bench/inflight-bench.c).
+BENCH_PATCHES=(
+	'lib/test_hmm: count invalidations, dropped entries and device faults'
+	'lib/test_hmm: model userptr listeners'
+	'lib/test_hmm: add a secondary-TLB subscriber that counts what it is told'
+	'lib/test_hmm: hold invalidations of a window, and count what device faults wait for'
+)
+
 bench_trees() {
-	local subject='lib/test_hmm: count invalidations, dropped entries and device faults' instr
-	local models_subject='lib/test_hmm: model userptr listeners' models
-	local stlb_subject='lib/test_hmm: add a secondary-TLB subscriber that counts what it is told' stlb
+	local subject
 	B=$WORK/bench
 	mkdir -p "$B"
 	[ -d "$TREE/.git" ] || die "no work/linux (run: make tree)"
-	instr=$(git -C "$TREE" log --format=%H --fixed-strings --grep="$subject" base..HEAD | head -n 1)
-	[ -n "$instr" ] && [ "$(git -C "$TREE" log -1 --format=%s "$instr")" = "$subject" ] ||
-		die "work/linux does not carry the patch '$subject': the bench counts with it (run: make tree)"
-	step "Base tree: $BASE_PKG + '$subject' + '$models_subject' + '$stlb_subject' only"
+	step "Base tree: $BASE_PKG + the test driver's ${#BENCH_PATCHES[@]} bench patches only"
 	bt=$B/base-tree
 	if [ ! -d "$bt/.git" ] && [ ! -f "$bt/.git" ]; then
 		git -C "$TREE" worktree prune
@@ -208,22 +226,10 @@ bench_trees() {
 	fi
 	git -C "$bt" reset -q --hard base
 	git -C "$bt" clean -q -fd
-	git -C "$TREE" diff "$instr~" "$instr" | git -C "$bt" apply --index ||
-		die "'$subject' does not apply to the base: the bench needs it on both kernels"
-	# The userptr models too, as they are before they ask the helper: they
-	# act on every invalidation, as the 6.12 GPU drivers do.
-	models=$(git -C "$TREE" log --format=%H --fixed-strings --grep="$models_subject" base..HEAD | head -n 1)
-	[ -n "$models" ] && [ "$(git -C "$TREE" log -1 --format=%s "$models")" = "$models_subject" ] ||
-		die "work/linux does not carry the patch '$models_subject': the bench's userptr rows need it (run: make tree)"
-	git -C "$TREE" diff "$models~" "$models" | git -C "$bt" apply --index ||
-		die "'$models_subject' does not apply to the base + '$subject': the bench needs it on both kernels"
-	# The secondary-TLB subscriber, which only counts what the kernel
-	# tells it (tests/bench/stlb-bench.c).
-	stlb=$(git -C "$TREE" log --format=%H --fixed-strings --grep="$stlb_subject" base..HEAD | head -n 1)
-	[ -n "$stlb" ] && [ "$(git -C "$TREE" log -1 --format=%s "$stlb")" = "$stlb_subject" ] ||
-		die "work/linux does not carry the patch '$stlb_subject': the bench's secondary-TLB rows need it (run: make tree)"
-	git -C "$TREE" diff "$stlb~" "$stlb" | git -C "$bt" apply --index ||
-		die "'$stlb_subject' does not apply to the bench's base tree: the bench needs it on both kernels"
+	for subject in "${BENCH_PATCHES[@]}"; do
+		info "$subject"
+		bench_apply "$subject"
+	done
 	frag=$B/bench.config
 	grep -v -E 'KUNIT|PROVE_LOCKING|DEBUG_VM|DEBUG_ATOMIC_SLEEP|DEBUG_KERNEL|SOFTLOCKUP|HUNG_TASK' \
 		"$TOP/config/test.config" >"$frag"

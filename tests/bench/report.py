@@ -345,6 +345,78 @@ def stlb_report(base_path, ser_path, csvw):
                                        if not bad else 'FAILED: %s' % '; '.join(bad)))
 
 
+# tests/bench/inflight-bench.c, in the first boot (-icount, 1 CPU).
+INFLIGHT_SUITE = 'inflight-bench'
+INFLIGHT_FIELDS = ['begins', 'waits', 'held', 'done_before_release', 'longest_us', 'check']
+INFLIGHT_CASES = ('dev-disjoint', 'dev-overlap', 'userptr-disjoint', 'userptr-overlap')
+
+
+def parse_inflight(results):
+    """{(case,): [fields]} from the inflight,... lines, and the exit."""
+    rows, rc = {}, None
+    for suite, line in suite_lines(results):
+        if suite != INFLIGHT_SUITE:
+            continue
+        p = line.strip().split(',', 1 + len(INFLIGHT_FIELDS))
+        if p[0] == 'inflight' and len(p) == 2 + len(INFLIGHT_FIELDS):
+            rows[(p[1],)] = p[2:]
+        elif line.startswith('@@ exit '):
+            rc = line.split()[3]
+    return rows, rc
+
+
+def inflight_report(base_path, ser_path, csvw):
+    base, brc = parse_inflight(base_path)
+    ser, src = parse_inflight(ser_path)
+    write_rows(csvw, 'inflight', base, ser)
+    print('\nFaults on A while B is being invalidated (tests/bench/inflight-bench.c): the '
+          'HMM test driver\'s listener holds MADV_DONTNEED of one 64-page range (B, or A '
+          'itself) for 300 ms, after the interval notifiers were told of it, while the device '
+          'reads A through the whole-address-space mirror (dev) or revalidates a MIRROR userptr '
+          'over A that MADV_DONTNEED of A invalidated meanwhile (userptr); base -> series.  '
+          'begins: read sides the access began; waits: those during which the release '
+          'happened; done before release: 1 if the access returned while the range was held; '
+          'longest: the longest read side, us (-icount).  check: the range was held once, the '
+          'access went through a read side and read what it must (A\'s data, or the zero-filled '
+          'pages MADV_DONTNEED leaves).  inflight-bench exited: base %s, series %s.\n'
+          % (brc, src))
+    print('| case | begins | waits | held | done before release | longest (us) | check |')
+    print('|---|---|---|---|---|---|---|')
+    for key in INFLIGHT_CASES:
+        b, sr = (base.get((key,), ['?'] * len(INFLIGHT_FIELDS)),
+                 ser.get((key,), ['?'] * len(INFLIGHT_FIELDS)))
+        print('| %s | %s |' % (key, ' | '.join(cells(b, sr))))
+
+    def field(rows, case, name):
+        return (rows.get((case,)) or ['?'] * len(INFLIGHT_FIELDS))[INFLIGHT_FIELDS.index(name)]
+
+    def waited(rows, case):
+        w = field(rows, case, 'waits')
+        return w.isdigit() and int(w) >= 1 and field(rows, case, 'done_before_release') == '0'
+    targets = []
+    for case in ('dev-disjoint', 'userptr-disjoint'):
+        targets.append(('%s: the base waits for the held range' % case, waited(base, case)))
+        targets.append(('%s: no wait on the series, done before the release' % case,
+                        field(ser, case, 'waits') == '0' and
+                        field(ser, case, 'done_before_release') == '1'))
+    for case in ('dev-overlap', 'userptr-overlap'):
+        for kernel, rows in (('base', base), ('series', ser)):
+            targets.append(('%s: waits on the %s' % (case, kernel), waited(rows, case)))
+    print('\nIn-flight targets on the series: %s' % (
+        'all met (%d)' % len(targets) if all(m for _, m in targets) else
+        'NOT MET: ' + '; '.join(t for t, m in targets if not m)))
+    bad = ['%s %s: %s' % (kernel, k[0], v[-1]) for kernel, rows in
+           (('base', base), ('series', ser)) for k, v in rows.items() if v[-1] != 'ok']
+    want = set((c,) for c in INFLIGHT_CASES)
+    if set(base) != want or set(ser) != want:
+        bad.append('rows: base %d, series %d, %d expected on each'
+                   % (len(base), len(ser), len(want)))
+    if brc != '0' or src != '0':
+        bad.append('inflight-bench exited %s on the base, %s on the series' % (brc, src))
+    print('In-flight checks: %s' % ('all rows ok on both kernels (%d + %d)' % (len(base), len(ser))
+                                    if not bad else 'FAILED: %s' % '; '.join(bad)))
+
+
 def main():
     base_ops, base_core, base_tests = parse(sys.argv[1])
     ser_ops, ser_core, ser_tests = parse(sys.argv[2])
@@ -393,6 +465,9 @@ def main():
         w.writerow([])
         w.writerow(['kernel', 'kind', 'operation', 'pages'] + STLB_FIELDS)
         stlb_report(sys.argv[1], sys.argv[2], w)
+        w.writerow([])
+        w.writerow(['kernel', 'kind', 'case'] + INFLIGHT_FIELDS)
+        inflight_report(sys.argv[1], sys.argv[2], w)
     print('\nNested KVM guest touching 1024 pages (tests/guest/kvm-mmu-notifier.c), '
           'one host operation each; base -> series.')
     print('Faults are the guest\'s on those pages, in a read pass, then a write pass; '
