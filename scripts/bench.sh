@@ -1,8 +1,9 @@
 #!/bin/bash
 # make bench: the same workloads (tests/bench/mirror-bench.c,
 # tests/bench/userptr-bench.c, tests/bench/inflight-bench.c,
-# tests/bench/stlb-bench.c, and the nested KVM
-# guest of tests/guest/kvm-mmu-notifier.c with TDP and with shadow paging)
+# tests/bench/stlb-bench.c, and the nested KVM guest of
+# tests/guest/kvm-mmu-notifier.c, also --inflight, with TDP and with shadow
+# paging)
 # on the base kernel and on the patched one, same config, in QEMU (the
 # mirrors with -icount; in the same boot, tests/bench/numa-scan-bench.c:
 # what a NUMA hinting scan of 2 GiB costs, with and without a listener).
@@ -44,6 +45,8 @@ for k in base series; do
 		# What a secondary TLB is told (2 vCPUs: x86 batches only for a
 		# mm live on another CPU).
 		printf 'stlb-bench\t300\tstlb-bench\n'
+		# Guest faults while other ranges are being invalidated.
+		printf 'kvm-inflight\t300\tkvm-mmu-notifier --mmu=tdp --inflight\n'
 	} >"$root/tests/suites-kvm"
 	# The series' own KVM selftests run too, but only those the base has
 	# must give the same results.
@@ -52,11 +55,11 @@ for k in base series; do
 			if (system("test -f '"$bt"'/tools/testing/selftests/kvm/" n ".c -o -f '"$bt"'/tools/testing/selftests/kvm/x86_64/" n ".c"))
 				{ printf "%s%s", sep, $1; sep = "," }
 		}' "$TOP/tests/suites" "$TOP/tests/suites-tcg-single")
-	printf 'kvm-mmu-notifier-shadow\t300\tkvm-mmu-notifier --mmu=shadow\n' \
-		>"$root/tests/suites-shadow"
-	gcc -static -O2 -Wall -Wextra -isystem "$B/$k-build/hdr/include" \
+	printf '%s\t300\t%s\n' kvm-mmu-notifier-shadow 'kvm-mmu-notifier --mmu=shadow' \
+		kvm-inflight-shadow 'kvm-mmu-notifier --mmu=shadow --inflight' >"$root/tests/suites-shadow"
+	gcc -static -O2 -Wall -Wextra -isystem "$B/$k-build/hdr/include" -I"$t" \
 		-o "$root/tests/kvm-mmu-notifier" "$TOP/tests/guest/kvm-mmu-notifier.c" -lpthread ||
-		die "could not build tests/guest/kvm-mmu-notifier.c against the $k headers"
+		die "could not build tests/guest/kvm-mmu-notifier.c against the $k tree"
 	[ $k = base ] && OUT=$B BUILD=$B/base-build "$TOP/scripts/kvm-selftests.sh" "$B/kvmst"
 	cp "$B"/kvmst/kvmst-* "$TOP/tests/guest/kselftest-run" "$root/tests/"
 	gcc -static -O2 -Wall -Wextra -isystem "$B/$k-build/hdr/include" -I"$t" \
@@ -136,4 +139,8 @@ grep -q '^In-flight targets on the series: all met' "$B/bench.md" ||
 	die "inflight-bench: the series misses a target (see above)"
 grep -q '^In-flight checks: all rows ok on both kernels' "$B/bench.md" ||
 	die "inflight-bench: a check failed (see above)"
+grep -q '^KVM in-flight targets on the series: all met' "$B/bench.md" ||
+	die "kvm-mmu-notifier --inflight: the series misses a target (see above)"
+grep -q '^KVM in-flight checks: all rows ok on both kernels' "$B/bench.md" ||
+	die "kvm-mmu-notifier --inflight: a check failed (see above)"
 info "written: ${B#"$TOP"/}/bench.md, ${B#"$TOP"/}/bench.csv"

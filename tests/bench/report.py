@@ -96,7 +96,7 @@ def parse_kselftests(results):
     """Result per upstream KVM selftest (kselftest-run's TAP) of the kvm boot."""
     seen, out = {}, {}
     for suite, line in suite_lines(results.replace('results.log', 'results-kvm.log')):
-        if not suite or suite in OURS or suite == STLB_SUITE:
+        if not suite or suite in OURS or suite == STLB_SUITE or suite in KVM_INFLIGHT_SUITES:
             continue
         m = TAP.match(line)
         if m:
@@ -417,6 +417,95 @@ def inflight_report(base_path, ser_path, csvw):
                                     if not bad else 'FAILED: %s' % '; '.join(bad)))
 
 
+KVM_INFLIGHT_FIELDS = ['faults', 'retries', 'done_before_release']
+KVM_INFLIGHT_CASES = ('two-holds', 'one-hold', 'uffd-other', 'hold-a', 'uffd-a')
+KVM_INFLIGHT_SUITES = ('kvm-inflight', 'kvm-inflight-shadow')
+
+
+def parse_kvm_inflight(results):
+    """{(mmu, case): [fields]} from the '# inflight,kvm,...' lines of the kvm
+    and shadow boots, and the exit of kvm-mmu-notifier --inflight per boot."""
+    rows, rc = {}, {}
+    for tag in ('kvm', 'shadow'):
+        path = results.replace('results.log', 'results-%s.log' % tag)
+        for suite, line in suite_lines(path):
+            if suite not in KVM_INFLIGHT_SUITES:
+                continue
+            if line.startswith('# inflight,kvm,'):
+                p = line[2:].split(',')
+                if len(p) == 4 + len(KVM_INFLIGHT_FIELDS):
+                    rows[(p[2], p[3])] = p[4:]
+            elif line.startswith('@@ exit '):
+                rc[tag] = line.split()[3]
+    return rows, rc
+
+
+def kvm_inflight_report(base_path, ser_path, csvw):
+    base, brc = parse_kvm_inflight(base_path)
+    ser, src = parse_kvm_inflight(ser_path)
+    write_rows(csvw, 'inflight-kvm', base, ser)
+    print('\nGuest faults on A while other ranges are being invalidated (tests/guest/'
+          'kvm-mmu-notifier.c --inflight): the nested guest reads 16 pages A of its memslot; '
+          'base -> series.  two-holds: MADV_DONTNEED of 16 pages below A and 16 above held '
+          '300 ms in the HMM test driver\'s listener (KVM is told first); one-hold: the lower '
+          'ones only; uffd-other: A is registered with userfaultfd and the handler invalidates '
+          '16 other pages before it fills each page of A; hold-a: A itself held; uffd-a: the '
+          'handler invalidates the faulting page.  faults: faults fixed; retries: faults KVM '
+          'retried (pf_taken - pf_fixed - pf_emulate - pf_spurious); done before release: 1 '
+          'if the guest\'s pass ended while the hold was on.  Exit codes: base %s, series %s.\n'
+          % (' '.join('%s %s' % kv for kv in sorted(brc.items())) or '?',
+             ' '.join('%s %s' % kv for kv in sorted(src.items())) or '?'))
+    print('| MMU | case | faults | retries | done before release |')
+    print('|---|---|---|---|---|')
+    keys = [(m, c) for m in ('tdp', 'shadow') for c in KVM_INFLIGHT_CASES]
+    for key in keys:
+        b, sr = (base.get(key, ['?'] * len(KVM_INFLIGHT_FIELDS)),
+                 ser.get(key, ['?'] * len(KVM_INFLIGHT_FIELDS)))
+        print('| %s | %s | %s |' % (key[0], key[1], ' | '.join(cells(b, sr))))
+
+    def field(rows, key, name):
+        return (rows.get(key) or ['?'] * len(KVM_INFLIGHT_FIELDS))[KVM_INFLIGHT_FIELDS.index(name)]
+
+    def num(rows, key, name):
+        v = field(rows, key, name)
+        return int(v) if v.lstrip('-').isdigit() else None
+    targets = []
+    for mmu in ('tdp', 'shadow'):
+        k = (mmu, 'two-holds')
+        targets.append(('%s two-holds: the base retries until the release' % mmu,
+                        (num(base, k, 'retries') or 0) > 0 and field(base, k, 'done_before_release') == '0'))
+        targets.append(('%s two-holds: no retry on the series, done before the release' % mmu,
+                        num(ser, k, 'retries') == 0 and field(ser, k, 'done_before_release') == '1'))
+        k = (mmu, 'uffd-other')
+        targets.append(('%s uffd-other: the base retries each fault' % mmu,
+                        (num(base, k, 'retries') or 0) >= 16))
+        targets.append(('%s uffd-other: no retry on the series' % mmu, num(ser, k, 'retries') == 0))
+        for kernel, rows in (('base', base), ('series', ser)):
+            k = (mmu, 'one-hold')
+            targets.append(('%s one-hold: no retry on the %s' % (mmu, kernel),
+                            num(rows, k, 'retries') == 0))
+            k = (mmu, 'hold-a')
+            targets.append(('%s hold-a: retries until the release on the %s' % (mmu, kernel),
+                            (num(rows, k, 'retries') or 0) > 0 and
+                            field(rows, k, 'done_before_release') == '0'))
+            k = (mmu, 'uffd-a')
+            targets.append(('%s uffd-a: a retry per page on the %s' % (mmu, kernel),
+                            (num(rows, k, 'retries') or 0) >= 16))
+    print('\nKVM in-flight targets on the series: %s' % (
+        'all met (%d)' % len(targets) if all(m for _, m in targets) else
+        'NOT MET: ' + '; '.join(t for t, m in targets if not m)))
+    bad = []
+    if set(base) != set(keys) or set(ser) != set(keys):
+        bad.append('rows: base %d, series %d, %d expected on each' % (len(base), len(ser), len(keys)))
+    for kernel, rc in (('base', brc), ('series', src)):
+        for tag in ('kvm', 'shadow'):
+            if rc.get(tag) != '0':
+                bad.append('kvm-mmu-notifier --inflight exited %s in the %s boot of the %s'
+                           % (rc.get(tag, 'never'), tag, kernel))
+    print('KVM in-flight checks: %s' % ('all rows ok on both kernels (%d + %d)' % (len(base), len(ser))
+                                        if not bad else 'FAILED: %s' % '; '.join(bad)))
+
+
 def main():
     base_ops, base_core, base_tests = parse(sys.argv[1])
     ser_ops, ser_core, ser_tests = parse(sys.argv[2])
@@ -468,6 +557,9 @@ def main():
         w.writerow([])
         w.writerow(['kernel', 'kind', 'case'] + INFLIGHT_FIELDS)
         inflight_report(sys.argv[1], sys.argv[2], w)
+        w.writerow([])
+        w.writerow(['kernel', 'kind', 'mmu', 'case'] + KVM_INFLIGHT_FIELDS)
+        kvm_inflight_report(sys.argv[1], sys.argv[2], w)
     print('\nNested KVM guest touching 1024 pages (tests/guest/kvm-mmu-notifier.c), '
           'one host operation each; base -> series.')
     print('Faults are the guest\'s on those pages, in a read pass, then a write pass; '

@@ -21,6 +21,23 @@
  * the action that kvm:kvm_unmap_hva_range records for each callback (keep,
  * wrprotect, drop, free) must be the operation's.
  * --mmu=tdp|shadow fails if KVM runs the other MMU.
+ *
+ * --inflight runs other cases instead: how often a guest fault on 16 pages
+ * A retries while other ranges of slot 1 are being invalidated.  The HMM
+ * test driver's listener (HMM_HOLD_*, lib/test_hmm.c), registered before
+ * the VM so that KVM is told first, holds MADV_DONTNEED of a range for
+ * 300 ms; or A is registered with userfaultfd and the handler invalidates a
+ * range before it fills each page, so that an invalidation ends while each
+ * fault looks its page up.  One TAP comment per case:
+ *   # inflight,kvm,<mmu>,<case>,<faults>,<retries>,<done before release>
+ * faults: faults fixed; retries: faults that KVM retried (pf_taken minus
+ * pf_fixed, pf_emulate and pf_spurious); done before release: 1 if the
+ * guest's pass ended while the hold was still on ("-" without one).
+ * The cases: two-holds (B1 < A < B2 held), one-hold (B1 held), uffd-other
+ * (the handler invalidates C), hold-a (A held), uffd-a (the handler
+ * invalidates the page).  The TAP results check what holds on any
+ * kernel: no retry for one-hold, a wait for hold-a, a retry per page for
+ * uffd-a; with --expect-tracked also none for two-holds and uffd-other.
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
@@ -28,6 +45,7 @@
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <linux/userfaultfd.h>
+#include <lib/test_hmm_uapi.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -89,6 +107,7 @@ struct vm {
 	unsigned char *low;		/* slot 0 */
 	unsigned char *data;		/* slot 1, between two PROT_NONE guards */
 	off_t pages_4k, tlb_requests, pf_taken, pf_fast;	/* stats offsets */
+	off_t pf_fixed, pf_emulate, pf_spurious;
 };
 
 struct counters {
@@ -557,6 +576,9 @@ static void vm_create(struct vm *vm, unsigned int data_pte)
 	vm->tlb_requests = stat_offset(vm->vm_stats, "remote_tlb_flush_requests");
 	vm->pf_taken = stat_offset(vm->vcpu_stats, "pf_taken");
 	vm->pf_fast = stat_offset(vm->vcpu_stats, "pf_fast");
+	vm->pf_fixed = stat_offset(vm->vcpu_stats, "pf_fixed");
+	vm->pf_emulate = stat_offset(vm->vcpu_stats, "pf_emulate");
+	vm->pf_spurious = stat_offset(vm->vcpu_stats, "pf_spurious");
 }
 
 static void vm_destroy(struct vm *vm)
@@ -1029,19 +1051,323 @@ static void op_sync_spte(struct vm *vm)
 	soft_dirty_case(vm, "sync_spte", R_GPA, S_GPA, -1);
 }
 
+/* --inflight: the pages of slot 1 the cases use, 16 each. */
+#define IF_PAGES	16
+#define IF_B1		0
+#define IF_A		64
+#define IF_B2		128
+#define IF_C		192
+#define IF_HOLD_MS	300
+
+static int hmm_fd = -1, expect_tracked;
+
+struct if_thread {
+	pthread_t t;
+	int go[2];
+	void *addr;		/* holder: what it invalidates; NULL: releaser */
+};
+
+static void *if_run(void *arg)
+{
+	struct if_thread *th = arg;
+	char c;
+
+	if (read(th->go[0], &c, 1) != 1)
+		return NULL;
+	if (th->addr) {
+		madvise(th->addr, IF_PAGES * PAGE, MADV_DONTNEED);
+	} else {
+		usleep(IF_HOLD_MS * 1000);
+		ioctl(hmm_fd, HMM_HOLD_RELEASE);
+	}
+	return NULL;
+}
+
+/* Helper threads exist before a hold (creating one takes the mmap lock). */
+static void if_start(const char *name, struct if_thread *th, void *addr)
+{
+	sigset_t alrm, old;
+
+	th->addr = addr;
+	if (pipe(th->go))
+		setup_fail(name, "pipe");
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);	/* the watchdog must interrupt the vCPU */
+	pthread_sigmask(SIG_BLOCK, &alrm, &old);
+	errno = pthread_create(&th->t, NULL, if_run, th);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (errno)
+		setup_fail(name, "pthread_create");
+}
+
+static void if_go(const char *name, struct if_thread *th)
+{
+	if (write(th->go[1], "g", 1) != 1)
+		setup_fail(name, "pipe write");
+}
+
+static void if_join(struct if_thread *th)
+{
+	pthread_join(th->t, NULL);
+	close(th->go[0]);
+	close(th->go[1]);
+}
+
+static void if_status(const char *name, struct hmm_hold *st)
+{
+	if (ioctl(hmm_fd, HMM_HOLD_STATUS, st))
+		setup_fail(name, "HMM_HOLD_STATUS");
+}
+
+/* Arms [first, last page + IF_PAGES) and waits until @n holders are held. */
+static void if_hold(const char *name, struct vm *vm, int first, int last,
+		    struct if_thread *holders, int n)
+{
+	struct hmm_hold st = {
+		.addr = (unsigned long)page(vm, first),
+		.npages = last + IF_PAGES - first,
+	};
+	int i;
+
+	if (ioctl(hmm_fd, HMM_HOLD_ARM, &st))
+		setup_fail(name, "HMM_HOLD_ARM");
+	for (i = 0; i < n; i++)
+		if_go(name, &holders[i]);
+	for (i = 0; i < 5000; i++) {
+		if_status(name, &st);
+		if (st.holding == (__u64)n)
+			return;
+		usleep(1000);
+	}
+	errno = ETIMEDOUT;
+	setup_fail(name, "the test driver's listener did not hold the ranges");
+}
+
+/* Zap A's SPTEs and give it host pages, or none (for userfaultfd). */
+static void if_prepare_a(const char *name, struct vm *vm, int populate)
+{
+	if (madvise(page(vm, IF_A), IF_PAGES * PAGE, MADV_DONTNEED))
+		setup_fail(name, "MADV_DONTNEED of A");
+	if (populate)
+		memset(page(vm, IF_A), 0x22, IF_PAGES * PAGE);
+}
+
+/*
+ * The guest reads A; prints the case's line.  @held: whether a hold is on
+ * until the releaser lets it go.
+ */
+static void if_read_a(const char *name, struct vm *vm, int held, long *faults,
+		      long *retries, int *done)
+{
+	struct kvm_regs regs = {
+		.rip = R_GPA, .rsi = DATA_GPA + IF_A * PAGE, .rdi = DATA_PT_GPA,
+		.rbx = PAGE, .rcx = IF_PAGES, .rax = next_val(), .rflags = 0x2,
+	};
+	__u64 t0, f0, e0, s0, t1, f1, e1, s1;
+	struct hmm_hold st;
+
+	t0 = stat_read(vm->vcpu_stats, vm->pf_taken);
+	f0 = stat_read(vm->vcpu_stats, vm->pf_fixed);
+	e0 = stat_read(vm->vcpu_stats, vm->pf_emulate);
+	s0 = stat_read(vm->vcpu_stats, vm->pf_spurious);
+	run_guest(vm, name, &regs, 0);
+	if_status(name, &st);
+	t1 = stat_read(vm->vcpu_stats, vm->pf_taken);
+	f1 = stat_read(vm->vcpu_stats, vm->pf_fixed);
+	e1 = stat_read(vm->vcpu_stats, vm->pf_emulate);
+	s1 = stat_read(vm->vcpu_stats, vm->pf_spurious);
+	*faults = f1 - f0;
+	*retries = (t1 - t0) - (f1 - f0) - (e1 - e0) - (s1 - s0);
+	*done = held ? !st.releases : -1;
+	if (held)
+		printf("# inflight,kvm,%s,%s,%ld,%ld,%d\n", mmu, name, *faults,
+		       *retries, *done);
+	else
+		printf("# inflight,kvm,%s,%s,%ld,%ld,-\n", mmu, name, *faults,
+		       *retries);
+}
+
+/* A guest read of A while ranges are held; @b2: B2 too, else @first only. */
+static void if_held_case(const char *name, struct vm *vm, int first, int b2,
+			 long *faults, long *retries, int *done)
+{
+	struct if_thread th[3];
+	int n = b2 ? 2 : 1, i;
+
+	if_prepare_a(name, vm, 1);
+	if_start(name, &th[0], page(vm, first));
+	if (b2)
+		if_start(name, &th[1], page(vm, IF_B2));
+	if_start(name, &th[n], NULL);
+	if_hold(name, vm, first, b2 ? IF_B2 : first, th, n);
+	if_go(name, &th[n]);
+	if_read_a(name, vm, 1, faults, retries, done);
+	for (i = 0; i <= n; i++)
+		if_join(&th[i]);
+}
+
+struct if_uffd {
+	struct vm *vm;
+	int stop, err, own;	/* own: invalidate the faulting page, not C */
+	long copies;
+	unsigned char *src;
+};
+
+/* Fills each missing page of A after an invalidation of C or of the page. */
+static void *if_uffd_handler(void *arg)
+{
+	struct if_uffd *u = arg;
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+	struct uffdio_copy copy = { .len = PAGE };
+	struct uffd_msg msg;
+	unsigned long addr;
+
+	while (!__atomic_load_n(&u->stop, __ATOMIC_ACQUIRE)) {
+		if (poll(&pfd, 1, 100) < 0 && errno != EINTR) {
+			u->err = errno;
+			return NULL;
+		}
+		if (read(uffd, &msg, sizeof(msg)) != sizeof(msg))
+			continue;
+		if (msg.event != UFFD_EVENT_PAGEFAULT) {
+			u->err = EPROTO;
+			continue;
+		}
+		addr = msg.arg.pagefault.address & ~(PAGE - 1);
+		if (madvise(u->own ? (void *)addr : page(u->vm, IF_C),
+			    u->own ? PAGE : IF_PAGES * PAGE, MADV_DONTNEED))
+			u->err = errno;
+		copy.dst = addr;
+		copy.src = (unsigned long)u->src;
+		if (ioctl(uffd, UFFDIO_COPY, &copy) && errno != EEXIST)
+			u->err = errno;
+		u->copies++;
+	}
+	return NULL;
+}
+
+static void if_uffd_case(const char *name, struct vm *vm, int own, long *faults,
+			 long *retries)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_range range = {
+		.start = (unsigned long)page(vm, IF_A), .len = IF_PAGES * PAGE,
+	};
+	struct uffdio_register reg = {
+		.range = range, .mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	struct if_uffd u = { .vm = vm, .own = own };
+	sigset_t alrm, old;
+	pthread_t thread;
+	int done;
+
+	u.src = malloc(PAGE);
+	if (!u.src)
+		setup_fail(name, "malloc");
+	memset(u.src, 0x33, PAGE);
+	if_prepare_a(name, vm, 0);
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api))
+		setup_fail(name, "userfaultfd");
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
+		setup_fail(name, "UFFDIO_REGISTER (MODE_MISSING)");
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alrm, &old);
+	errno = pthread_create(&thread, NULL, if_uffd_handler, &u);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (errno)
+		setup_fail(name, "pthread_create");
+	if_read_a(name, vm, 0, faults, retries, &done);
+	__atomic_store_n(&u.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(thread, NULL);
+	check(u.copies == IF_PAGES && !u.err, name, "one userfault per page of A",
+	      "%ld copies, handler error: %s", u.copies,
+	      u.err ? strerror(u.err) : "none");
+	if (ioctl(uffd, UFFDIO_UNREGISTER, &range))
+		setup_fail(name, "UFFDIO_UNREGISTER");
+	close(uffd);
+	uffd = -1;
+	free(u.src);
+}
+
+static int inflight(const char *want_mmu)
+{
+	struct hmm_hold st = { .npages = 1 };
+	long faults, retries;
+	struct vm vm;
+	int done;
+
+	/*
+	 * Checks: setup 1, two-holds 1, one-hold 1, uffd-other 1, hold-a 1,
+	 * uffd-a 2; --mmu 1; --expect-tracked 2.
+	 */
+	printf("1..%d\n", 7 + !!want_mmu + 2 * expect_tracked);
+	hmm_fd = open("/dev/hmm_dmirror0", O_RDWR | O_CLOEXEC);
+	if (hmm_fd < 0)
+		setup_fail("inflight", "open /dev/hmm_dmirror0");
+	/* Registers the listener now: KVM's, registered later, is told first. */
+	st.addr = (unsigned long)&st & ~(PAGE - 1);
+	if (ioctl(hmm_fd, HMM_HOLD_ARM, &st) || ioctl(hmm_fd, HMM_HOLD_RELEASE))
+		setup_fail("inflight", "HMM_HOLD_ARM");
+	vm_create(&vm, PTE_RW);
+	check(1, NULL, "VM with a paged 32-bit guest and two memslots", NULL);
+	if (want_mmu)
+		check(!strcmp(mmu, want_mmu), NULL, want_mmu[0] == 't' ?
+		      "the MMU is TDP (--mmu=tdp)" : "the MMU is shadow paging (--mmu=shadow)",
+		      "the running MMU is %s", mmu);
+	pass(&vm, NULL, R_GPA, 1, next_val(), 0);
+
+	if_held_case("two-holds", &vm, IF_B1, 1, &faults, &retries, &done);
+	check(faults == IF_PAGES, "two-holds", "the guest faulted on each page of A",
+	      "%ld faults fixed", faults);
+	if (expect_tracked)
+		check(!retries && done, "two-holds",
+		      "no retry while B1 and B2 are held (--expect-tracked)",
+		      "%ld retries, done before the release: %d", retries, done);
+
+	if_held_case("one-hold", &vm, IF_B1, 0, &faults, &retries, &done);
+	check(!retries && done, "one-hold", "no retry while B1 alone is held",
+	      "%ld retries, done before the release: %d", retries, done);
+
+	if_uffd_case("uffd-other", &vm, 0, &faults, &retries);
+	if (expect_tracked)
+		check(!retries, "uffd-other",
+		      "no retry when C's invalidation ends during a fault (--expect-tracked)",
+		      "%ld retries", retries);
+
+	if_held_case("hold-a", &vm, IF_A, 0, &faults, &retries, &done);
+	check(retries > 0 && !done, "hold-a", "the faults on A wait while A is held",
+	      "%ld retries, done before the release: %d", retries, done);
+
+	if_uffd_case("uffd-a", &vm, 1, &faults, &retries);
+	check(retries >= IF_PAGES, "uffd-a",
+	      "a retry per page when its invalidation ends during its fault",
+	      "%ld retries", retries);
+
+	vm_destroy(&vm);
+	close(hmm_fd);
+	return nfail ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *want_mmu = NULL;
+	int i, inflight_mode = 0;
 	struct vm vm;
-	int i;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--expect-keep")) {
 			expect_keep = 1;
+		} else if (!strcmp(argv[i], "--inflight")) {
+			inflight_mode = 1;
+		} else if (!strcmp(argv[i], "--expect-tracked")) {
+			expect_tracked = 1;
 		} else if (!strcmp(argv[i], "--mmu=tdp") || !strcmp(argv[i], "--mmu=shadow")) {
 			want_mmu = argv[i] + 6;
 		} else {
-			fprintf(stderr, "usage: %s [--mmu=tdp|shadow] [--expect-keep]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--mmu=tdp|shadow] [--expect-keep | --inflight [--expect-tracked]]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -1052,6 +1378,16 @@ int main(int argc, char **argv)
 	if (kvm_fd < 0 && (errno == ENOENT || errno == ENXIO || errno == ENODEV)) {
 		printf("1..1\nok 1 kvm-mmu-notifier # SKIP no /dev/kvm\n");
 		return 0;
+	}
+	if (inflight_mode) {
+		if (kvm_fd < 0)
+			setup_fail(NULL, "open /dev/kvm");
+		mmu = running_mmu();
+		atexit(cleanup);
+		if (!read_file(NUMA_BALANCING, numa_saved, sizeof(numa_saved)) &&
+		    write_file(NUMA_BALANCING, "0"))
+			setup_fail(NULL, "writing 0 to " NUMA_BALANCING);
+		return inflight(want_mmu);
 	}
 	/*
 	 * Checks: setup 1, mprotect 2+1, soft-dirty 3, uffd-wp 2, KSM 3,
