@@ -275,6 +275,21 @@ def userptr_report(base_path, ser_path, csvw):
     return targets
 
 
+def parse_lines(path, suite_name, prefix, nkey, nfields):
+    """{key tuple: [fields]} from the '<prefix>,<key...>,<fields...>' lines
+    of one suite in a results file, and the suite's exit."""
+    rows, rc = {}, None
+    for suite, line in suite_lines(path):
+        if suite != suite_name:
+            continue
+        p = line.strip().split(',', nkey + nfields)
+        if p[0] == prefix and len(p) == 1 + nkey + nfields:
+            rows[tuple(p[1:1 + nkey])] = p[1 + nkey:]
+        elif line.startswith('@@ exit '):
+            rc = line.split()[3]
+    return rows, rc
+
+
 # tests/bench/stlb-bench.c, in the kvm boot (2 vCPUs).
 STLB_SUITE = 'stlb-bench'
 STLB_FIELDS = ['calls', 'full', 'ranged', 'ranged_pages', 'max_pages', 'covered',
@@ -286,16 +301,8 @@ STLB_OPS = (('reclaim', '512'), ('move_pages', '512'), ('munmap', '16'), ('munma
 def parse_stlb(results):
     """{(op, pages): [fields]} from the stlb,... lines of stlb-bench in the
     kvm boot's results (beside results.log), and its exit."""
-    rows, rc = {}, None
-    for suite, line in suite_lines(results.replace('results.log', 'results-kvm.log')):
-        if suite != STLB_SUITE:
-            continue
-        p = line.strip().split(',', 2 + len(STLB_FIELDS))
-        if p[0] == 'stlb' and len(p) == 3 + len(STLB_FIELDS):
-            rows[(p[1], p[2])] = p[3:]
-        elif line.startswith('@@ exit '):
-            rc = line.split()[3]
-    return rows, rc
+    return parse_lines(results.replace('results.log', 'results-kvm.log'), STLB_SUITE,
+                       'stlb', 2, len(STLB_FIELDS))
 
 
 def stlb_report(base_path, ser_path, csvw):
@@ -353,16 +360,7 @@ INFLIGHT_CASES = ('dev-disjoint', 'dev-overlap', 'userptr-disjoint', 'userptr-ov
 
 def parse_inflight(results):
     """{(case,): [fields]} from the inflight,... lines, and the exit."""
-    rows, rc = {}, None
-    for suite, line in suite_lines(results):
-        if suite != INFLIGHT_SUITE:
-            continue
-        p = line.strip().split(',', 1 + len(INFLIGHT_FIELDS))
-        if p[0] == 'inflight' and len(p) == 2 + len(INFLIGHT_FIELDS):
-            rows[(p[1],)] = p[2:]
-        elif line.startswith('@@ exit '):
-            rc = line.split()[3]
-    return rows, rc
+    return parse_lines(results, INFLIGHT_SUITE, 'inflight', 1, len(INFLIGHT_FIELDS))
 
 
 def inflight_report(base_path, ser_path, csvw):

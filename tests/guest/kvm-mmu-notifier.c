@@ -905,21 +905,47 @@ struct uffd_stats {
 	long wp_faults, other;
 };
 
+/*
+ * The next message of uffd (O_NONBLOCK) into @msg: 1, or 0 when @stop is
+ * set; a poll error is stored in @err and ends the wait.
+ */
+static int uffd_next(const int *stop, int *err, struct uffd_msg *msg)
+{
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+
+	while (!__atomic_load_n(stop, __ATOMIC_ACQUIRE)) {
+		if (poll(&pfd, 1, 100) < 0 && errno != EINTR) {
+			*err = errno;
+			return 0;
+		}
+		if (read(uffd, msg, sizeof(*msg)) == sizeof(*msg))
+			return 1;
+	}
+	return 0;
+}
+
+/* A helper thread, with SIGALRM blocked: the watchdog must interrupt the vCPU. */
+static void thread_start(const char *op, pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t alrm, old;
+
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alrm, &old);
+	errno = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (errno)
+		setup_fail(op, "pthread_create");
+}
+
 /* Counts the write-protect faults and lets each go by un-protecting its page. */
 static void *uffd_handler(void *arg)
 {
 	struct uffd_stats *u = arg;
-	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
 	struct uffdio_writeprotect wp = { .range.len = PAGE, .mode = 0 };
 	struct uffd_msg msg;
 
-	while (!__atomic_load_n(&u->stop, __ATOMIC_ACQUIRE)) {
-		if (poll(&pfd, 1, 100) < 0 && errno != EINTR) {
-			u->err = errno;
-			return NULL;
-		}
-		if (read(uffd, &msg, sizeof(msg)) != sizeof(msg))
-			continue;		/* EAGAIN: O_NONBLOCK */
+	while (uffd_next(&u->stop, &u->err, &msg)) {
 		if (msg.event != UFFD_EVENT_PAGEFAULT ||
 		    !(msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP)) {
 			u->other++;
@@ -943,7 +969,6 @@ static void op_uffd_wp(struct vm *vm)
 	struct uffdio_writeprotect wp = { .range = range, .mode = UFFDIO_WRITEPROTECT_MODE_WP };
 	struct uffd_stats u = { 0 };
 	__u32 val = next_val();
-	sigset_t alrm, old;
 	pthread_t thread;
 
 	pass(vm, NULL, W_GPA, 1, next_val(), 0);
@@ -953,13 +978,7 @@ static void op_uffd_wp(struct vm *vm)
 	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
 		setup_fail(op.name, "UFFDIO_REGISTER (MODE_WP)");
 	/* The handler runs from the read pass on; reads raise no message. */
-	sigemptyset(&alrm);
-	sigaddset(&alrm, SIGALRM);	/* the watchdog must interrupt the vCPU */
-	pthread_sigmask(SIG_BLOCK, &alrm, &old);
-	errno = pthread_create(&thread, NULL, uffd_handler, &u);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (errno)
-		setup_fail(op.name, "pthread_create");
+	thread_start(op.name, &thread, uffd_handler, &u);
 
 	host_begin(vm, &op);
 	host_end(vm, &op, ioctl(uffd, UFFDIO_WRITEPROTECT, &wp), "UFFDIO_WRITEPROTECT");
@@ -1086,18 +1105,10 @@ static void *if_run(void *arg)
 /* Helper threads exist before a hold (creating one takes the mmap lock). */
 static void if_start(const char *name, struct if_thread *th, void *addr)
 {
-	sigset_t alrm, old;
-
 	th->addr = addr;
 	if (pipe(th->go))
 		setup_fail(name, "pipe");
-	sigemptyset(&alrm);
-	sigaddset(&alrm, SIGALRM);	/* the watchdog must interrupt the vCPU */
-	pthread_sigmask(SIG_BLOCK, &alrm, &old);
-	errno = pthread_create(&th->t, NULL, if_run, th);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (errno)
-		setup_fail(name, "pthread_create");
+	thread_start(name, &th->t, if_run, th);
 }
 
 static void if_go(const char *name, struct if_thread *th)
@@ -1217,18 +1228,11 @@ struct if_uffd {
 static void *if_uffd_handler(void *arg)
 {
 	struct if_uffd *u = arg;
-	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
 	struct uffdio_copy copy = { .len = PAGE };
 	struct uffd_msg msg;
 	unsigned long addr;
 
-	while (!__atomic_load_n(&u->stop, __ATOMIC_ACQUIRE)) {
-		if (poll(&pfd, 1, 100) < 0 && errno != EINTR) {
-			u->err = errno;
-			return NULL;
-		}
-		if (read(uffd, &msg, sizeof(msg)) != sizeof(msg))
-			continue;
+	while (uffd_next(&u->stop, &u->err, &msg)) {
 		if (msg.event != UFFD_EVENT_PAGEFAULT) {
 			u->err = EPROTO;
 			continue;
@@ -1257,7 +1261,6 @@ static void if_uffd_case(const char *name, struct vm *vm, int own, long *faults,
 		.range = range, .mode = UFFDIO_REGISTER_MODE_MISSING,
 	};
 	struct if_uffd u = { .vm = vm, .own = own };
-	sigset_t alrm, old;
 	pthread_t thread;
 	int done;
 
@@ -1271,13 +1274,7 @@ static void if_uffd_case(const char *name, struct vm *vm, int own, long *faults,
 		setup_fail(name, "userfaultfd");
 	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
 		setup_fail(name, "UFFDIO_REGISTER (MODE_MISSING)");
-	sigemptyset(&alrm);
-	sigaddset(&alrm, SIGALRM);
-	pthread_sigmask(SIG_BLOCK, &alrm, &old);
-	errno = pthread_create(&thread, NULL, if_uffd_handler, &u);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (errno)
-		setup_fail(name, "pthread_create");
+	thread_start(name, &thread, if_uffd_handler, &u);
 	if_read_a(name, vm, 0, faults, retries, &done);
 	__atomic_store_n(&u.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(thread, NULL);
