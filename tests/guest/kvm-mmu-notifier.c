@@ -33,6 +33,8 @@
  * faults: faults fixed; retries: faults that KVM retried (pf_taken minus
  * pf_fixed, pf_emulate and pf_spurious); done before release: 1 if the
  * guest's pass ended while the hold was still on ("-" without one).
+ * After each case the guest writes every page of A, and the host checks
+ * that each of its pages of A holds the value.
  * The cases: two-holds (B1 < A < B2 held), one-hold (B1 held), uffd-other
  * (the handler invalidates C), hold-a (A held), uffd-a (the handler
  * invalidates the page).  The TAP results check what holds on any
@@ -1164,6 +1166,26 @@ static void if_prepare_a(const char *name, struct vm *vm, int populate)
 }
 
 /*
+ * What the SPTEs of A map after the race: the guest writes a new value to
+ * each page of A, and each host page of A must hold it.  A stale SPTE would
+ * send the write to a page the host no longer maps there.
+ */
+static void if_check_writes(const char *name, struct vm *vm)
+{
+	struct kvm_regs regs = {
+		.rip = W_GPA, .rsi = DATA_GPA + IF_A * PAGE, .rdi = DATA_PT_GPA,
+		.rbx = PAGE, .rcx = IF_PAGES, .rax = next_val(), .rflags = 0x2,
+	};
+	int i, n = 0;
+
+	run_guest(vm, name, &regs, 0);
+	for (i = 0; i < IF_PAGES; i++)
+		n += *page(vm, IF_A + i) == (__u32)regs.rax;
+	check(n == IF_PAGES, name, "the guest's writes to A reach the host's pages",
+	      "%d of %d pages hold %#llx", n, IF_PAGES, regs.rax);
+}
+
+/*
  * The guest reads A; prints the case's line.  @held: whether a hold is on
  * until the releaser lets it go.
  */
@@ -1196,6 +1218,7 @@ static void if_read_a(const char *name, struct vm *vm, int held, long *faults,
 	else
 		printf("# inflight,kvm,%s,%s,%ld,%ld,-\n", mmu, name, *faults,
 		       *retries);
+	if_check_writes(name, vm);
 }
 
 /* A guest read of A while ranges are held; @b2: B2 too, else @first only. */
@@ -1297,9 +1320,9 @@ static int inflight(const char *want_mmu)
 
 	/*
 	 * Checks: setup 1, two-holds 1, one-hold 1, uffd-other 1, hold-a 1,
-	 * uffd-a 2; --mmu 1; --expect-tracked 2.
+	 * uffd-a 2, the writes of each case 5; --mmu 1; --expect-tracked 2.
 	 */
-	printf("1..%d\n", 7 + !!want_mmu + 2 * expect_tracked);
+	printf("1..%d\n", 12 + !!want_mmu + 2 * expect_tracked);
 	hmm_fd = open("/dev/hmm_dmirror0", O_RDWR | O_CLOEXEC);
 	if (hmm_fd < 0)
 		setup_fail("inflight", "open /dev/hmm_dmirror0");
