@@ -14,6 +14,7 @@
 
 # work/bench/base-tree (base + those patches) and bench.config
 # (lib.sh: bench_trees sets B, bt and frag)
+need_space 10 "make bench" || exit 1
 bench_trees
 
 prog=$TOP/tests/bench/mirror-bench.c

@@ -40,7 +40,11 @@ IDENT_EMAIL=${IDENT_EMAIL%>}
 # identity.  Variables of an enclosing git (a hook running make test) go
 # too.  am takes the author from each patch, never from GIT_AUTHOR_*.
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.hooksPath GIT_CONFIG_VALUE_0=/dev/null
+# No automatic gc either: git am and commit start a "git gc --auto" that
+# detaches and inherits the harness lock (fd 9), so that the next make
+# (make run: tree, then kernel) found work/.lock held by a dead run.
+export GIT_CONFIG_COUNT=2 GIT_CONFIG_KEY_0=core.hooksPath GIT_CONFIG_VALUE_0=/dev/null
+export GIT_CONFIG_KEY_1=gc.auto GIT_CONFIG_VALUE_1=0
 unset GIT_CONFIG_PARAMETERS GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY \
 	GIT_ALTERNATE_OBJECT_DIRECTORIES GIT_NAMESPACE GIT_AUTHOR_DATE GIT_COMMITTER_DATE
 export GIT_AUTHOR_NAME=$IDENT_NAME GIT_AUTHOR_EMAIL=$IDENT_EMAIL
@@ -56,6 +60,19 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 info() { printf '    %s\n' "$*" >&2; }
 warn() { printf 'WARNING: %s\n' "$*" >&2; }
 die()  { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+# Stop before a long step when the disk of work/ cannot hold what it
+# writes: a disk that fills halfway fails a copy or a git command deep in
+# a step, far from the cause.  $1: GiB the step may still write; $2: what.
+need_space() {
+	local want=$1 what=$2 free
+	free=$(df -Pk "$WORK" | awk 'NR == 2 { print int($4 / 1048576) }')
+	[ "$free" -ge "$want" ] && return
+	printf 'ERROR: %s\n' "$what needs about $want GiB free on the disk of ${WORK}, which has $free GiB:
+  free some space (make clean or make distclean in checkouts you no longer use,
+  old clones, ccache -C), or set WORK to a directory on a larger disk" >&2
+	return 1
+}
 
 # The patches of the series, in order, without the cover letter.
 series_patches() {

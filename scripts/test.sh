@@ -62,6 +62,7 @@ lap=$SECONDS
 lap() { echo "$1 $((SECONDS - lap))" >>"$times"; lap=$SECONDS; }
 must "host: packages installed" "$TOP/scripts/deps.sh"
 lap packages
+must "host: disk space for the run" need_space 12 "make test"
 must "series: applies to base with git am" "$TOP/scripts/tree.sh"
 lap tree
 must "kernel: builds (HEAD of the series)" "$TOP/scripts/kernel.sh"

@@ -1218,7 +1218,6 @@ static void if_read_a(const char *name, struct vm *vm, int held, long *faults,
 	else
 		printf("# inflight,kvm,%s,%s,%ld,%ld,-\n", mmu, name, *faults,
 		       *retries);
-	if_check_writes(name, vm);
 }
 
 /* A guest read of A while ranges are held; @b2: B2 too, else @first only. */
@@ -1238,6 +1237,12 @@ static void if_held_case(const char *name, struct vm *vm, int first, int b2,
 	if_read_a(name, vm, 1, faults, retries, done);
 	for (i = 0; i <= n; i++)
 		if_join(&th[i]);
+	/*
+	 * Only once the invalidating threads have returned: until the zap of
+	 * A is done, the host still maps A's old pages, so a write through a
+	 * stale SPTE would land in the right page and pass.
+	 */
+	if_check_writes(name, vm);
 }
 
 struct if_uffd {
@@ -1306,6 +1311,7 @@ static void if_uffd_case(const char *name, struct vm *vm, int own, long *faults,
 	      u.err ? strerror(u.err) : "none");
 	if (ioctl(uffd, UFFDIO_UNREGISTER, &range))
 		setup_fail(name, "UFFDIO_UNREGISTER");
+	if_check_writes(name, vm);
 	close(uffd);
 	uffd = -1;
 	free(u.src);
