@@ -2,11 +2,12 @@
 # Every target is a small script in scripts/; see README.md.
 S := scripts
 
-.PHONY: help run test bench loop deps tree export kernel guest boot check bisect clean distclean have-tree newest-base
+.PHONY: help run test stress bench loop deps tree export kernel guest boot check bisect clean distclean have-tree newest-base
 
 help:
 	@echo "make run     build the patched kernel, boot it in QEMU, show what it does (FULL=1: all its output)"
 	@echo "make test    every test: series checks, build, boot, suites (CI runs this)"
+	@echo "make stress  the data and race suites on the test kernel and a KASAN kernel (longer)"
 	@echo "make bench   base vs series: what invalidations cost a mirror, and the core"
 	@echo "make loop    base vs series: how often one KVM selftest fails in RUNS runs (not a test)"
 	@echo
@@ -33,6 +34,10 @@ run: deps tree
 
 test:
 	@$(S)/test.sh
+
+# Not part of make test (README: when to run it).
+stress: have-tree
+	@$(S)/stress.sh
 
 bench: have-tree
 	@$(S)/bench.sh

@@ -53,8 +53,9 @@ export GIT_COMMITTER_NAME=$IDENT_NAME GIT_COMMITTER_EMAIL=$IDENT_EMAIL
 # The suite lists in tests/ (name, time limit, command): the main boot runs
 # suites, the boot with shadow paging suites-shadow, the boot on
 # single-threaded TCG suites-tcg-single, the boot with 3 vCPUs suites-smp3
-# (scripts/test.sh).
-SUITE_LISTS=(suites suites-shadow suites-tcg-single suites-smp3)
+# (scripts/test.sh); make stress boots two kernels with suites-stress
+# (scripts/stress.sh).
+SUITE_LISTS=(suites suites-shadow suites-tcg-single suites-smp3 suites-stress)
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 info() { printf '    %s\n' "$*" >&2; }

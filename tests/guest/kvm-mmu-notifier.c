@@ -40,6 +40,13 @@
  * invalidates the page).  The TAP results check what holds on any
  * kernel: no retry for one-hold, a wait for hold-a, a retry per page for
  * uffd-a; with --expect-tracked also none for two-holds and uffd-other.
+ *
+ * --isolation runs other cases: after fork (copy-on-write), migration to
+ * the other NUMA node and THP collapse, the guest writes every page of
+ * slot 1, and each write must land in the page the host's address maps
+ * now (its value is there), never in the page the child shares or the
+ * page moved or collapsed away; the child's pages keep their values.
+ * /proc/self/pagemap shows that each operation gave new pages.
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
@@ -58,6 +65,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,6 +81,7 @@
 #define DATA_GPA	0x400000UL	/* slot 1 */
 #define NPAGES		1024
 #define DATA_SIZE	(NPAGES * PAGE)
+#define HPAGE		0x200000UL
 #define PDE_FLAGS	0x27		/* P|RW|US|A */
 /* P|RW|US|A|D: with D clear, shadow paging would map read-only to track D. */
 #define PTE_RW		0x67
@@ -108,6 +117,7 @@ struct vm {
 	long run_size;
 	unsigned char *low;		/* slot 0 */
 	unsigned char *data;		/* slot 1, between two PROT_NONE guards */
+	unsigned char *resv;		/* the reservation that holds them */
 	off_t pages_4k, tlb_requests, pf_taken, pf_fast;	/* stats offsets */
 	off_t pf_fixed, pf_emulate, pf_spurious;
 };
@@ -486,20 +496,25 @@ static void build_guest(unsigned char *low, unsigned int data_pte)
 	memcpy(low + S_GPA, guest_s, sizeof(guest_s));
 }
 
-/* Private anonymous, no THP, written by the host so that no zero page is mapped. */
-static unsigned char *map_data(void)
+/*
+ * Private anonymous, no THP, written by the host so that no zero page is
+ * mapped; aligned to 2 MiB like its guest physical address, so that a huge
+ * page the host makes of it (--isolation) can be a huge SPTE.
+ */
+static unsigned char *map_data(struct vm *vm)
 {
-	unsigned char *guard, *data;
+	unsigned char *data;
 
 	/*
 	 * Guards keep later mappings from merging into slot 1's VMA: an
 	 * expanded VMA gets VM_SOFTDIRTY and all its pages read soft-dirty.
 	 */
-	guard = mmap(NULL, DATA_SIZE + 2 * PAGE, PROT_NONE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (guard == MAP_FAILED)
+	vm->resv = mmap(NULL, DATA_SIZE + 2 * HPAGE, PROT_NONE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->resv == MAP_FAILED)
 		setup_fail(NULL, "mmap (slot 1 guards)");
-	data = mmap(guard + PAGE, DATA_SIZE, PROT_READ | PROT_WRITE,
+	data = (unsigned char *)(((unsigned long)vm->resv + PAGE + HPAGE - 1) & ~(HPAGE - 1));
+	data = mmap(data, DATA_SIZE, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	if (data == MAP_FAILED)
 		setup_fail(NULL, "mmap (slot 1)");
@@ -554,7 +569,7 @@ static void vm_create(struct vm *vm, unsigned int data_pte)
 	if (vm->low == MAP_FAILED)
 		setup_fail(NULL, "mmap (slot 0)");
 	build_guest(vm->low, data_pte);
-	vm->data = map_data();
+	vm->data = map_data(vm);
 	set_slot(vm, 0, 0, LOW_SIZE, vm->low);
 	set_slot(vm, 1, DATA_GPA, DATA_SIZE, vm->data);
 
@@ -591,7 +606,7 @@ static void vm_destroy(struct vm *vm)
 	close(vm->vcpu);
 	close(vm->fd);
 	munmap(vm->low, LOW_SIZE);
-	munmap(vm->data - PAGE, DATA_SIZE + 2 * PAGE);
+	munmap(vm->resv, DATA_SIZE + 2 * HPAGE);
 }
 
 /* Only interrupts KVM_RUN: a guest that does not report is a failure. */
@@ -1387,15 +1402,182 @@ static int inflight(const char *want_mmu)
 	return nfail ? 1 : 0;
 }
 
+/*
+ * --isolation: after fork (copy-on-write), migration and THP collapse,
+ * each guest write must land in a page of this process's own, the one its
+ * address maps now: never in the page the child shares, nor in the page
+ * that was moved or collapsed away.  The host checks the value at each
+ * address, and by pfn (/proc/self/pagemap) that the guest wrote to new
+ * pages.
+ */
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE	25
+#endif
+#define PM_PFN(e)	((e) & ((1ULL << 55) - 1))
+#define PM_PRESENT(e)	((e) >> 63)
+
+static __u64 pm_before[NPAGES], pm_after[NPAGES];
+
+/* The pagemap entries of slot 1's pages into @pm. */
+static void pagemap_read(const struct vm *vm, const char *op, __u64 *pm)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || pread(fd, pm, NPAGES * 8, (unsigned long)vm->data / PAGE * 8) != NPAGES * 8)
+		setup_fail(op, "reading /proc/self/pagemap");
+	close(fd);
+}
+
+/* Pages [first, first + n) present, with a pfn other than before. */
+static int pages_replaced(int first, int n)
+{
+	int i, moved = 0;
+
+	for (i = first; i < first + n; i++)
+		moved += PM_PRESENT(pm_after[i]) && PM_PFN(pm_after[i]) &&
+			 PM_PFN(pm_after[i]) != PM_PFN(pm_before[i]);
+	return moved;
+}
+
+/*
+ * fork() write-protects the parent's pages, which the child then shares.
+ * The guest's writes after it must break copy-on-write: they land in new
+ * pages of the parent, and the child keeps the values from before.
+ */
+static void iso_fork(struct vm *vm)
+{
+	const char *op = "fork";
+	__u32 old = next_val(), val = next_val();
+	int go[2], status, n;
+	char c = 0;
+	pid_t pid;
+
+	pass(vm, NULL, W_GPA, 1, old, 0);	/* every SPTE writable */
+	pagemap_read(vm, op, pm_before);
+	if (pipe(go))
+		setup_fail(op, "pipe");
+	pid = fork();
+	if (pid < 0)
+		setup_fail(op, "fork");
+	if (!pid) {
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		for (n = 0; n < NPAGES && *page(vm, n) == old; n++)
+			;
+		_exit(n == NPAGES ? 0 : 1);
+	}
+	close(go[0]);
+	pass(vm, NULL, W_GPA, 1, val, 0);
+	pagemap_read(vm, op, pm_after);
+	check_landed(vm, op, "guest writes landed in the parent's pages", val);
+	n = pages_replaced(0, NPAGES);
+	check(n == NPAGES, op, "each guest write broke copy-on-write (a new pfn)",
+	      "%d of %d pages have a new pfn", n, NPAGES);
+	if (write(go[1], &c, 1) != 1 || waitpid(pid, &status, 0) != pid)
+		setup_fail(op, "waking the child");
+	close(go[1]);
+	check(WIFEXITED(status) && !WEXITSTATUS(status), op,
+	      "the child's pages keep the values from before the fork",
+	      "the child exited with %#x (1: a page changed)", status);
+}
+
+/* Every page of slot 1 moves to the other NUMA node; the guest writes. */
+static void iso_migrate(struct vm *vm)
+{
+	const char *op = "migrate";
+	static int nodes[NPAGES], status[NPAGES];
+	static void *pages[NPAGES];
+	__u32 old = next_val(), val = next_val();
+	int i, n = 0;
+
+	if (access("/sys/devices/system/node/node1", F_OK))
+		setup_fail(op, "needs two NUMA nodes (numa=fake=2)");
+	pass(vm, NULL, W_GPA, 1, old, 0);
+	for (i = 0; i < NPAGES; i++)
+		pages[i] = page(vm, i);
+	if (syscall(__NR_move_pages, 0, NPAGES, pages, NULL, status, 0))
+		setup_fail(op, "move_pages (query)");
+	for (i = 0; i < NPAGES; i++)
+		nodes[i] = status[i] == 0;
+	pagemap_read(vm, op, pm_before);
+	if (syscall(__NR_move_pages, 0, NPAGES, pages, nodes, status, 1 << 1 /* MPOL_MF_MOVE */))
+		setup_fail(op, "move_pages");
+	for (i = 0; i < NPAGES; i++)
+		n += status[i] == nodes[i];
+	check(n == NPAGES, op, "every page moved to the other node",
+	      "%d of %d pages moved", n, NPAGES);
+	pass(vm, NULL, W_GPA, 1, val, 0);
+	pagemap_read(vm, op, pm_after);
+	n = pages_replaced(0, NPAGES);
+	check(n == NPAGES, op, "every page has a new pfn", "%d of %d", n, NPAGES);
+	check_landed(vm, op, "guest writes landed in the new pages", val);
+}
+
+/*
+ * The 2 MiB-aligned block of slot 1 becomes one huge page
+ * (MADV_COLLAPSE, which copies); the guest writes.
+ */
+static void iso_collapse(struct vm *vm)
+{
+	const char *op = "collapse";
+	unsigned long blk = ((unsigned long)vm->data + HPAGE - 1) & ~(HPAGE - 1);
+	int first = (blk - (unsigned long)vm->data) / PAGE, n = HPAGE / PAGE;
+	__u32 old = next_val(), val = next_val();
+	int i, tries, contig = 0;
+
+	pass(vm, NULL, W_GPA, 1, old, 0);
+	pagemap_read(vm, op, pm_before);
+	if (madvise(vm->data, DATA_SIZE, MADV_HUGEPAGE))
+		setup_fail(op, "MADV_HUGEPAGE");
+	for (tries = 0; madvise((void *)blk, HPAGE, MADV_COLLAPSE); tries++)
+		if (errno != EAGAIN || tries == 10)
+			setup_fail(op, "MADV_COLLAPSE");
+	pagemap_read(vm, op, pm_after);
+	for (i = 0; i < n; i++)
+		contig += PM_PRESENT(pm_after[first + i]) &&
+			  PM_PFN(pm_after[first + i]) == PM_PFN(pm_after[first]) + i;
+	check(contig == n && !(PM_PFN(pm_after[first]) & (n - 1)) &&
+	      pages_replaced(first, n) == n, op,
+	      "the block is one huge page, new",
+	      "%d of %d pfns contiguous from %#llx, %d new", contig, n,
+	      PM_PFN(pm_after[first]), pages_replaced(first, n));
+	pass(vm, NULL, W_GPA, 1, val, 0);
+	check_landed(vm, op, "guest writes landed in the huge page and around it", val);
+	if (madvise(vm->data, DATA_SIZE, MADV_NOHUGEPAGE))
+		setup_fail(op, "MADV_NOHUGEPAGE");
+}
+
+/* Checks: setup 1, --mmu 1, fork 3, migrate 3, collapse 2. */
+static int isolation(const char *want_mmu)
+{
+	struct vm vm;
+
+	printf("1..%d\n", 9 + !!want_mmu);
+	vm_create(&vm, PTE_RW);
+	check(1, NULL, "VM with a paged 32-bit guest and two memslots", NULL);
+	if (want_mmu)
+		check(!strcmp(mmu, want_mmu), NULL, want_mmu[0] == 't' ?
+		      "the MMU is TDP (--mmu=tdp)" : "the MMU is shadow paging (--mmu=shadow)",
+		      "the running MMU is %s", mmu);
+	iso_fork(&vm);
+	iso_migrate(&vm);
+	iso_collapse(&vm);
+	vm_destroy(&vm);
+	return nfail ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *want_mmu = NULL;
-	int i, inflight_mode = 0;
+	int i, inflight_mode = 0, isolation_mode = 0;
 	struct vm vm;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--expect-keep")) {
 			expect_keep = 1;
+		} else if (!strcmp(argv[i], "--isolation")) {
+			isolation_mode = 1;
 		} else if (!strcmp(argv[i], "--inflight")) {
 			inflight_mode = 1;
 		} else if (!strcmp(argv[i], "--expect-tracked")) {
@@ -1403,7 +1585,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--mmu=tdp") || !strcmp(argv[i], "--mmu=shadow")) {
 			want_mmu = argv[i] + 6;
 		} else {
-			fprintf(stderr, "usage: %s [--mmu=tdp|shadow] [--expect-keep | --inflight [--expect-tracked]]\n",
+			fprintf(stderr, "usage: %s [--mmu=tdp|shadow] [--expect-keep | --inflight [--expect-tracked] | --isolation]\n",
 				argv[0]);
 			return 2;
 		}
@@ -1416,7 +1598,7 @@ int main(int argc, char **argv)
 		printf("1..1\nok 1 kvm-mmu-notifier # SKIP no /dev/kvm\n");
 		return 0;
 	}
-	if (inflight_mode) {
+	if (inflight_mode || isolation_mode) {
 		if (kvm_fd < 0)
 			setup_fail(NULL, "open /dev/kvm");
 		mmu = running_mmu();
@@ -1424,7 +1606,7 @@ int main(int argc, char **argv)
 		if (!read_file(NUMA_BALANCING, numa_saved, sizeof(numa_saved)) &&
 		    write_file(NUMA_BALANCING, "0"))
 			setup_fail(NULL, "writing 0 to " NUMA_BALANCING);
-		return inflight(want_mmu);
+		return inflight_mode ? inflight(want_mmu) : isolation(want_mmu);
 	}
 	/*
 	 * Checks: setup 1, mprotect 2+1, soft-dirty 3, uffd-wp 2, KSM 3,
