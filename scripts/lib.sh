@@ -9,6 +9,9 @@ WORK=${WORK:-$TOP/work}
 TREE=${TREE:-$WORK/linux}
 BUILD=${BUILD:-$WORK/build}
 OUT=${OUT:-$WORK/out}
+# Absolute: make -C "$TREE" would take a relative O= from the tree.
+WORK=$(realpath -m "$WORK") TREE=$(realpath -m "$TREE")
+BUILD=$(realpath -m "$BUILD") OUT=$(realpath -m "$OUT")
 mkdir -p "$WORK"
 JOBS=${JOBS:-$(nproc)}
 # Debian's tools first: checkpatch runs python3 with the packaged python3-ply,

@@ -22,8 +22,11 @@ step "The test kernel (lockdep, DEBUG_VM, KVM_PROVE_MMU)"
 TAG=stress-test "$TOP/scripts/boot.sh" suite mnt.suites=suites-stress kunit.enable=0
 t1=$SECONDS
 step "The KASAN kernel"
+# no5lvl: with 5-level paging (QEMU's -cpu max offers LA57) this KASAN
+# kernel reports wild accesses to the direct map (0xff11...) from its
+# first interrupts on, at boot, in no code of the series.
 BUILD=$kasan TAG=stress-kasan "$TOP/scripts/boot.sh" suite mnt.suites=suites-stress \
-	kunit.enable=0 kasan_multi_shot
+	kunit.enable=0 kasan_multi_shot no5lvl
 step "Suites: test kernel $((t1 - t0))s with its build, KASAN kernel $((SECONDS - t1))s"
 rc=0
 python3 "$TOP/tests/verdict.py" --tree "$TREE" \
