@@ -13,12 +13,12 @@ need_space 14 "make stress" || exit 1
 kasan=$WORK/build-kasan
 # The suites take longer under KASAN; each keeps its own limit.
 export BOOT_TIMEOUT=${BOOT_TIMEOUT:-3600}
-t0=$SECONDS
 "$TOP/scripts/kernel.sh"
 BUILD=$kasan "$TOP/scripts/kernel.sh" "$TOP/config/test.config" "$TOP/config/kasan.config"
 grep -q '^CONFIG_KASAN=y' "$kasan/.config" || die "the KASAN kernel has no CONFIG_KASAN=y"
 "$TOP/scripts/guest.sh"
 step "The test kernel (lockdep, DEBUG_VM, KVM_PROVE_MMU)"
+t0=$SECONDS
 TAG=stress-test "$TOP/scripts/boot.sh" suite mnt.suites=suites-stress kunit.enable=0
 t1=$SECONDS
 step "The KASAN kernel"
@@ -27,7 +27,7 @@ step "The KASAN kernel"
 # first interrupts on, at boot, in no code of the series.
 BUILD=$kasan TAG=stress-kasan "$TOP/scripts/boot.sh" suite mnt.suites=suites-stress \
 	kunit.enable=0 kasan_multi_shot no5lvl
-step "Suites: test kernel $((t1 - t0))s with its build, KASAN kernel $((SECONDS - t1))s"
+step "Boots: test kernel $((t1 - t0))s, KASAN kernel $((SECONDS - t1))s"
 rc=0
 python3 "$TOP/tests/verdict.py" --tree "$TREE" \
 	--results "$OUT/results-stress-test.log" --console "$OUT/console-stress-test.log" \
