@@ -53,10 +53,11 @@ KLOG_BAD = re.compile(
     r'suspicious RCU usage|lock held when returning|'
     r'INFO: task .* blocked|soft lockup|hard LOCKUP|Call Trace:|'
     r'UBSAN|KASAN|KFENCE|kernel BUG|'
-    # reports printed without "BUG:" or "WARNING:" where a config makes
-    # them non-fatal (CONFIG_BUG_ON_DATA_CORRUPTION=n, refcount saturation),
-    # and an OOM kill, which no suite expects unless tests/expected-klog
-    # says so
+    # named although 6.12 prints them after "BUG:", "WARNING:" or with a
+    # "Call Trace:" (list and refcount corruption warn, KFENCE and bad
+    # page state say BUG, an OOM kill dumps its stack), so that a change of
+    # format cannot hide them; an OOM kill fails unless tests/expected-klog
+    # allows it for the suite
     r'refcount_t: |list_(add|del) corruption|list_add double add|'
     r'Bad (page state|page map|rss-counter)|invoked oom-killer|'
     # RCU CPU stall warnings: "rcu: INFO: rcu_sched detected stalls on
@@ -395,8 +396,8 @@ def klog(v, console, allow, label='console.log'):
                'corruption or OOM kill' % len(reports),
                '\n-----\n'.join(reports[:3]))
     else:
-        v.ok('kernel log: %s: 0 reports in %d lines (oops, BUG, WARNING, KASAN, lockdep, '
-             'RCU stall, hang, corruption, OOM kill)' % (label, len(lines)))
+        v.ok('kernel log: %s: 0 reports in %d lines (oops, BUG, WARNING, KASAN, KFENCE, '
+             'UBSAN, lockdep, RCU stall, hang, corruption, OOM kill)' % (label, len(lines)))
 
 
 def host(v, path, rules):
