@@ -598,6 +598,17 @@ static void vm_create(struct vm *vm, unsigned int data_pte)
 	vm->pf_spurious = stat_offset(vm->vcpu_stats, "pf_spurious");
 }
 
+/* The first checks of each mode: the VM runs, with the MMU --mmu names. */
+static void vm_create_checked(struct vm *vm, const char *want_mmu)
+{
+	vm_create(vm, PTE_RW);
+	check(1, NULL, "VM with a paged 32-bit guest and two memslots", NULL);
+	if (want_mmu)
+		check(!strcmp(mmu, want_mmu), NULL, want_mmu[0] == 't' ?
+		      "the MMU is TDP (--mmu=tdp)" : "the MMU is shadow paging (--mmu=shadow)",
+		      "the running MMU is %s", mmu);
+}
+
 static void vm_destroy(struct vm *vm)
 {
 	close(vm->vm_stats);
@@ -1361,12 +1372,7 @@ static int inflight(const char *want_mmu)
 	st.addr = (unsigned long)&st & ~(PAGE - 1);
 	if (ioctl(hmm_fd, HMM_HOLD_ARM, &st) || ioctl(hmm_fd, HMM_HOLD_RELEASE))
 		setup_fail("inflight", "HMM_HOLD_ARM");
-	vm_create(&vm, PTE_RW);
-	check(1, NULL, "VM with a paged 32-bit guest and two memslots", NULL);
-	if (want_mmu)
-		check(!strcmp(mmu, want_mmu), NULL, want_mmu[0] == 't' ?
-		      "the MMU is TDP (--mmu=tdp)" : "the MMU is shadow paging (--mmu=shadow)",
-		      "the running MMU is %s", mmu);
+	vm_create_checked(&vm, want_mmu);
 	pass(&vm, NULL, R_GPA, 1, next_val(), 0);
 
 	if_held_case("two-holds", &vm, IF_B1, 1, &faults, &retries, &done);
@@ -1554,12 +1560,7 @@ static int isolation(const char *want_mmu)
 	struct vm vm;
 
 	printf("1..%d\n", 9 + !!want_mmu);
-	vm_create(&vm, PTE_RW);
-	check(1, NULL, "VM with a paged 32-bit guest and two memslots", NULL);
-	if (want_mmu)
-		check(!strcmp(mmu, want_mmu), NULL, want_mmu[0] == 't' ?
-		      "the MMU is TDP (--mmu=tdp)" : "the MMU is shadow paging (--mmu=shadow)",
-		      "the running MMU is %s", mmu);
+	vm_create_checked(&vm, want_mmu);
 	iso_fork(&vm);
 	iso_migrate(&vm);
 	iso_collapse(&vm);
@@ -1626,12 +1627,7 @@ int main(int argc, char **argv)
 	    write_file(NUMA_BALANCING, "0"))
 		setup_fail(NULL, "writing 0 to " NUMA_BALANCING);
 
-	vm_create(&vm, PTE_RW);
-	check(1, NULL, "VM with a paged 32-bit guest and two memslots", NULL);
-	if (want_mmu)
-		check(!strcmp(mmu, want_mmu), NULL, want_mmu[0] == 't' ?
-		      "the MMU is TDP (--mmu=tdp)" : "the MMU is shadow paging (--mmu=shadow)",
-		      "the running MMU is %s", mmu);
+	vm_create_checked(&vm, want_mmu);
 	trace_setup(&vm);
 	op_mprotect(&vm);
 	op_soft_dirty(&vm);

@@ -265,6 +265,7 @@ static void *st_move(void *arg)
 static void *st_collapse(void *arg)
 {
 	struct stress *s = arg;
+
 	while (!st_stopped(s)) {
 		if (madvise(st_page(s, ST_CPU0), HPAGE, MADV_COLLAPSE))
 			s->fails[M_COLLAPSE]++;
@@ -401,13 +402,8 @@ static int stress_mode(const char *want_mmu, int seconds)
 	int i, n = 0;
 
 	printf("1..%d\n", 6 + !!want_mmu);
-	vm_create(&vm, PTE_RW);
+	vm_create_checked(&vm, want_mmu);
 	s.vm = &vm;
-	check(1, NULL, "VM with a paged 32-bit guest and two memslots", NULL);
-	if (want_mmu)
-		check(!strcmp(mmu, want_mmu), NULL, want_mmu[0] == 't' ?
-		      "the MMU is TDP (--mmu=tdp)" : "the MMU is shadow paging (--mmu=shadow)",
-		      "the running MMU is %s", mmu);
 	if (access("/sys/devices/system/node/node1", F_OK))
 		setup_fail("stress", "needs two NUMA nodes (numa=fake=2)");
 	for (i = 0; i <= ST_DEV_N; i++) {
