@@ -13,7 +13,7 @@ mapfile -t patches < <(series_patches)
 
 # The plan (1..N) first: the verdict fails this step if it gives another
 # number of results (it stopped halfway).  One result each: the cover
-# letter, sparse/W=1, the sparse canary, kernel-doc; two per patch
+# letter, the no-knobs check, sparse/W=1, the sparse canary, kernel-doc; two per patch
 # (authorship, checkpatch); one per mechanical patch; two for the
 # coccinelle rule; two for the compile test of the touched files that the
 # test kernel does not build.
@@ -30,7 +30,7 @@ done
 ncocci=$(awk -F'|' '{ sub(/^[ \t]+/, "", $1) } $1 != "" && $1 !~ /^#/' "$TOP/config/cocci-patches" | wc -l)
 nrule=0
 [ -f "$TREE/$rule" ] && nrule=2
-echo "1..$((1 + 2 * ${#patches[@]} + ncocci + nrule + 2 + (${#unbuilt[@]} ? 2 : 0) + 1))"
+echo "1..$((1 + 2 * ${#patches[@]} + 1 + ncocci + nrule + 2 + (${#unbuilt[@]} ? 2 : 0) + 1))"
 
 # Cover letter
 cover=$TOP/patches/0000-cover-letter.patch
@@ -84,6 +84,23 @@ for p in "${patches[@]}"; do
 done
 rm -rf "$cpo"
 trap - EXIT
+
+# The user interfaces the series adds are the test driver's ioctls and its
+# tracepoints' fields, which the guest tests feed bad input (hmm-tests
+# bad_input, tests/guest/tp-filters.c).  No other: no sysctl, debugfs,
+# procfs or sysfs file (a new file or a new entry in a table of them, KVM
+# stats included), and no module or boot parameter, in what it adds
+# outside tools/ and Documentation/ (KUnit's own debugfs results aside).
+knobs='register_sysctl|ctl_table|procname|proc_handler|proc_create|proc_mkdir|debugfs_|DEFINE_DEBUGFS_ATTRIBUTE|DEFINE_SHOW_ATTRIBUTE|securityfs_create|sysfs_create|sysfs_add|device_create_file|kobject_create|kobject_init_and_add|kobj_attribute|ATTRIBUTE_GROUPS|_ATTR(_R[OW]|_WO|_RW)?\(|STATS_DESC|module_param|core_param|early_param|__setup(_param)?\(|param_array'
+diff=$(git_t diff base..HEAD -- . ':!tools' ':!Documentation') ||
+	die "git diff base..HEAD failed in ${TREE#"$TOP"/}"
+added=$(printf '%s\n' "$diff" | grep -E '^\+' | grep -vE '^\+\+\+' | grep -E "$knobs" || true)
+if [ -n "$added" ]; then
+	printf '%s\n' "$added" | sed 's/^/    /' >&2
+	fail "series: adds no sysctl, debugfs, procfs, sysfs file or parameter" "$(printf '%s\n' "$added" | wc -l) line(s) add one (above)"
+else
+	ok "series: adds no sysctl, debugfs, procfs, sysfs file or parameter"
+fi
 
 # Mechanical patches: the semantic patch, re-run on the parent of the patch
 # (base, or the patches before it), gives the same

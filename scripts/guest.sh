@@ -51,6 +51,7 @@ build() {
 step "Building guest programs"
 CFLAGS=$OWN_CFLAGS build kvm-smoke "" "$TOP/tests/guest/kvm-smoke.c"
 CFLAGS="$OWN_CFLAGS -I$TREE" build kvm-mmu-notifier "" "$TOP/tests/guest/kvm-mmu-notifier.c"
+CFLAGS=$OWN_CFLAGS build tp-filters "" "$TOP/tests/guest/tp-filters.c"
 build hmm-tests "" "$MM/hmm-tests.c" "$MM/vm_util.c"
 # A selftest source with its fix from tests/guest/selftest-fixes/ (each
 # patch says why), patched in a copy under $OUT/src; the tree is not

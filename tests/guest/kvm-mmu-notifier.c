@@ -47,6 +47,11 @@
  * now (its value is there), never in the page the child shares or the
  * page moved or collapsed away; the child's pages keep their values.
  * /proc/self/pagemap shows that each operation gave new pages.
+ *
+ * --stress=SECONDS races the guest and three device mirrors (the HMM test
+ * driver) against threads that change slot 1's mappings in every way the
+ * series names; the guest's and the devices' accesses check their data
+ * (see the comment before struct stress).
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
@@ -160,6 +165,8 @@ static const char *const ksm_knobs[3] = { "run", "pages_to_scan", "sleep_millise
 static char ksm_saved[3][32];
 #define NUMA_BALANCING	"/proc/sys/kernel/numa_balancing"
 static char numa_saved[32];
+static char numa_scan_saved[2][32];	/* --stress: scan_delay_ms, scan_period_min_ms */
+static void stress_stop(void);
 static long ksm_merged;
 
 static void __attribute__((format(printf, 4, 5)))
@@ -394,6 +401,7 @@ static void ksm_restore(void)
 /* Leave the machine as found: tracefs events off, KSM knobs back. */
 static void cleanup(void)
 {
+	stress_stop();
 	ksm_restore();
 	if (numa_saved[0])
 		write_file(NUMA_BALANCING, numa_saved);
@@ -405,6 +413,12 @@ static void cleanup(void)
 	write_file(EV_PF "/filter", "0");
 	write_file(EV_MN "/enable", "0");
 	write_file(EV_MN "/filter", "0");
+	if (numa_scan_saved[0][0])
+		write_file("/sys/kernel/debug/sched/numa_balancing/scan_delay_ms",
+			   numa_scan_saved[0]);
+	if (numa_scan_saved[1][0])
+		write_file("/sys/kernel/debug/sched/numa_balancing/scan_period_min_ms",
+			   numa_scan_saved[1]);
 }
 
 /* Start ksmd fast, wait until every page of slot 1 is merged, stop it. */
@@ -1568,10 +1582,715 @@ static int isolation(const char *want_mmu)
 	return nfail ? 1 : 0;
 }
 
+/*
+ * --stress=SECONDS: the guest, two device writers, a device reader and a
+ * CPU writer access slot 1 for SECONDS while mutator threads change its
+ * mappings in every way the series names, on the same pages and beside
+ * them.  Pages by owner: 0-255 the guest's, 256-383 and 384-511 the two
+ * device writers' (a mirror each), 512-1023 the CPU writer's.  Only the
+ * owner writes its pages and no mutator changes data, so after each write
+ * the guest and the device writers must find in each of their pages what
+ * they wrote there last (the guest writes, and so checks, the first word
+ * of each page; the devices all of it): else a write was lost, or landed
+ * in a page that is no longer the process's.  A write that began on a KSM
+ * page must have faulted.  A third mirror reads the CPU writer's pages:
+ * each must hold the generation being written or one written since the
+ * read began.  A forked child checks that its copy does not change after
+ * the fork (a parent-side write into a page they share).  TAP comments:
+ *   # stress,<mutator>,<ops>,<ops/s>,<refused> refused	(one per mutator)
+ *   # stress,accesses,<guest, device and CPU counts>,<page accesses/s> in <s>
+ *   # stress,seen,<KSM, collapse, uffd-wp and NUMA hinting counts>
+ * NUMA hinting counts are /proc/vmstat's, for the whole system.
+ */
+#define ST_GUEST	256
+#define ST_DEV		128		/* per device writer */
+#define ST_DEV_N	2
+#define ST_CPU0		(ST_GUEST + ST_DEV_N * ST_DEV)
+#define ST_CPU		(NPAGES - ST_CPU0)
+#define NUMA_DEBUG	"/sys/kernel/debug/sched/numa_balancing/"
+#define ST_KSM		6		/* KSM's index in st_mutators[] */
+
+struct stress {
+	struct vm *vm;
+	int stop;
+	long guest_runs, guest_written, guest_pages, guest_efaults, guest_ksm;
+	long dev_writes[ST_DEV_N], dev_pages[ST_DEV_N], dev_refused[ST_DEV_N];
+	long dev_ksm[ST_DEV_N];		/* writes onto pages KSM had merged */
+	long dev_reads, dev_read_refused, cpu_gens;
+	long fork_bad, ksm_seen, collapsed;
+	char fork_what[32];		/* the first bad child's */
+	int solo;			/* the mutator that runs alone, or -1 */
+	double seconds;			/* how long the accessors ran */
+	unsigned int cpu_writing, cpu_done;	/* generations of the CPU writer */
+	int failed;			/* bad[] is being or was written */
+	char bad[160];			/* the first failure */
+	int hfd[ST_DEV_N + 1];
+	struct uffd_stats u;
+};
+
+/* A mutator: one step changes the mappings; 0, or -1 if it was refused. */
+struct st_mutator {
+	const char *name;
+	int (*step)(struct stress *s, unsigned int *rnd);
+	int nap_us;			/* between steps */
+	long ops, refused;
+};
+
+static struct stress st;
+static pthread_t st_threads[16], st_handler;
+static int st_nthreads, st_handler_on;
+
+/* Stops and joins the stress threads, if any run (also at exit()). */
+static void stress_stop(void)
+{
+	int i;
+
+	__atomic_store_n(&st.stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < st_nthreads; i++)
+		pthread_join(st_threads[i], NULL);
+	st_nthreads = 0;
+	if (st_handler_on) {
+		__atomic_store_n(&st.u.stop, 1, __ATOMIC_RELEASE);
+		pthread_join(st_handler, NULL);
+		st_handler_on = 0;
+	}
+}
+
+static int st_stopped(struct stress *s)
+{
+	return __atomic_load_n(&s->stop, __ATOMIC_ACQUIRE);
+}
+
+static void st_nap(struct stress *s, int us)
+{
+	if (!st_stopped(s))
+		usleep(us);
+}
+
+static void __attribute__((format(printf, 2, 3))) st_fail(struct stress *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!__atomic_exchange_n(&s->failed, 1, __ATOMIC_ACQ_REL)) {
+		va_start(ap, fmt);
+		vsnprintf(s->bad, sizeof(s->bad), fmt, ap);
+		va_end(ap);
+	}
+	__atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
+}
+
+static unsigned int st_rand(unsigned int *r)
+{
+	*r = *r * 1103515245 + 12345;
+	return *r >> 8;
+}
+
+/*
+ * A device command of @n pages from page @first through @buf: 0 or errno;
+ * adds the device faults it took to @faults.
+ */
+static int st_dev(int fd, unsigned long req, struct stress *s, int first, int n, void *buf,
+		  long *faults)
+{
+	struct hmm_dmirror_cmd cmd = {
+		.addr = (unsigned long)page(s->vm, first), .ptr = (unsigned long)buf, .npages = n,
+	};
+
+	while (ioctl(fd, req, &cmd))
+		if (errno != EINTR)
+			return errno;
+	*faults += cmd.faults;
+	return cmd.cpages == (__u64)n ? 0 : EIO;
+}
+
+/*
+ * Whether page @i of slot 1 is a KSM page now: whether another page of
+ * slot 1 maps the same pfn (pagemap).  Not KPF_KSM of /proc/kpageflags,
+ * which 6.12 sets for every anonymous page (fs/proc/page.c tests
+ * PAGE_MAPPING_KSM, which includes PAGE_MAPPING_ANON, as a mask).
+ */
+static int st_is_ksm(struct stress *s, int i)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC), j, ksm = 0;
+	__u64 pm[NPAGES];
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, pm, sizeof(pm), (unsigned long)s->vm->data / PAGE * 8) == sizeof(pm) &&
+	    PM_PRESENT(pm[i]) && PM_PFN(pm[i]))
+		for (j = 0; j < NPAGES && !ksm; j++)
+			ksm = j != i && PM_PRESENT(pm[j]) && PM_PFN(pm[j]) == PM_PFN(pm[i]);
+	close(fd);
+	return ksm;
+}
+
+/*
+ * Each write covers a random run of up to ST_RUN of the writer's pages, so
+ * that pages one write leaves alone can share a KSM page with pages it
+ * writes: a write through a stale translation of the KSM page then shows
+ * in the pages it left alone.
+ */
+#define ST_RUN		32
+
+static void *st_dev_writer(void *arg)
+{
+	struct stress *s = arg;
+	static int next;
+	int d = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED);
+	int first = ST_GUEST + d * ST_DEV, i, j, a, n, ksm, err;
+	unsigned int rnd = 100 + d;
+	__u32 *buf = malloc(ST_RUN * PAGE), want[ST_DEV], gen = 0, v, w;
+	long faults;
+
+	if (!buf) {
+		st_fail(s, "malloc");
+		return NULL;
+	}
+	for (i = 0; i < ST_DEV; i++)
+		want[i] = *page(s->vm, first + i);
+	while (!st_stopped(s)) {
+		a = st_rand(&rnd) % ST_DEV;
+		n = 1 + st_rand(&rnd) % ST_RUN;
+		if (n > ST_DEV - a)
+			n = ST_DEV - a;
+		v = 0xd0000000 | d << 24 | (++gen & 0xffffff);
+		/*
+		 * KSM's page is read-only: a write onto one must fault (and
+		 * copy it).  Without a device fault, the mirror wrote through
+		 * a translation it kept when KSM merged the page.  A write
+		 * onto one is of that page alone, so that its faults are the
+		 * page's; and each attempt is looked at on its own (a failed
+		 * one may have faulted the page in already).
+		 */
+		for (;;) {
+			ksm = st_is_ksm(s, first + a);
+			if (ksm)
+				n = 1;
+			for (i = 0; i < (int)(n * PAGE / 4); i++)
+				buf[i] = v;
+			faults = 0;
+			err = st_dev(s->hfd[d], HMM_DMIRROR_WRITE, s, first + a, n, buf, &faults);
+			if (!err || st_stopped(s))
+				break;
+			/* EPERM while read-only (mprotect); EBUSY: invalidated meanwhile */
+			if (err != EPERM && err != EBUSY) {
+				st_fail(s, "device %d: write of pages %d-%d: %s", d, first + a,
+					first + a + n - 1, strerror(err));
+				break;
+			}
+			s->dev_refused[d]++;
+			usleep(200);
+		}
+		if (err)
+			break;
+		s->dev_writes[d]++;
+		s->dev_pages[d] += n;
+		s->dev_ksm[d] += ksm;
+		if (ksm && !faults)
+			st_fail(s, "device %d: wrote onto KSM page %d without a fault", d, first + a);
+		for (i = a; i < a + n; i++)
+			want[i] = v;
+		for (i = 0; i < ST_DEV; i++)
+			for (j = 0; j < (int)(PAGE / 4); j++) {
+				w = page(s->vm, first + i)[j];
+				if (w != want[i]) {
+					st_fail(s, "device %d: page %d word %d holds %#x, not %#x",
+						d, first + i, j, w, want[i]);
+					goto out;
+				}
+			}
+		/* A rest for the guest's vCPU, and a longer one for ksmd (nice 5) */
+		st_nap(s, s->dev_writes[d] % 8 ? 1000 : 100000);
+	}
+out:
+	free(buf);
+	return NULL;
+}
+
+static void *st_cpu_writer(void *arg)
+{
+	struct stress *s = arg;
+	unsigned int g = 0;
+	int i;
+
+	while (!st_stopped(s)) {
+		__atomic_store_n(&s->cpu_writing, ++g, __ATOMIC_RELEASE);
+		for (i = ST_CPU0; i < NPAGES; i++)
+			__atomic_store_n(page(s->vm, i), 0xc0000000 | g, __ATOMIC_RELEASE);
+		__atomic_store_n(&s->cpu_done, g, __ATOMIC_RELEASE);
+		s->cpu_gens++;
+		st_nap(s, 1000);
+	}
+	return NULL;
+}
+
+static void *st_dev_reader(void *arg)
+{
+	struct stress *s = arg;
+	__u32 *buf = malloc(ST_CPU * PAGE), before, after, w;
+	long faults = 0;
+	int i, err;
+
+	if (!buf) {
+		st_fail(s, "malloc");
+		return NULL;
+	}
+	while (!st_stopped(s)) {
+		before = __atomic_load_n(&s->cpu_done, __ATOMIC_ACQUIRE);
+		err = st_dev(s->hfd[ST_DEV_N], HMM_DMIRROR_READ, s, ST_CPU0, ST_CPU, buf, &faults);
+		if (err == EBUSY) {	/* invalidated meanwhile */
+			s->dev_read_refused++;
+			usleep(200);
+			continue;
+		}
+		if (err) {
+			st_fail(s, "device read of the CPU's pages: %s", strerror(err));
+			break;
+		}
+		after = __atomic_load_n(&s->cpu_writing, __ATOMIC_ACQUIRE);
+		s->dev_reads++;
+		st_nap(s, 2000);	/* ksmd, at nice 5, needs a CPU too */
+		for (i = 0; i < ST_CPU; i++) {
+			w = buf[i * PAGE / 4];
+			if (w >> 24 != 0xc0 || (w & 0xffffff) < before || (w & 0xffffff) > after) {
+				st_fail(s, "device read of page %d: %#x, generations %u-%u then",
+					ST_CPU0 + i, w, before, after);
+				break;
+			}
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+/*
+ * The device writers' pages read-only for 1 ms, beside the guest's.  Not
+ * the CPU writer's, which would SEGV.  Nor the guest's, which uffd-wp
+ * write-protects: when a vCPU fault's GUP fails (the pages were made
+ * read-only meanwhile), 6.12 KVM probes for a poisoned page with a GUP
+ * write that may not retry (check_user_page_hwpoison()), and if the page
+ * is uffd-wp protected by then, handle_userfault() fails that GUP with a
+ * stack dump under DEBUG_VM.
+ */
+static int st_mprotect(struct stress *s, unsigned int *rnd)
+{
+	void *p = page(s->vm, ST_GUEST);
+	int r = mprotect(p, ST_DEV_N * ST_DEV * PAGE, PROT_READ);
+
+	(void)rnd;
+	st_nap(s, 1000);
+	if (mprotect(p, ST_DEV_N * ST_DEV * PAGE, PROT_READ | PROT_WRITE))
+		st_fail(s, "mprotect back to read-write: %s", strerror(errno));
+	return r;
+}
+
+/* One page of the CPU writer's made executable and back: splits its huge page. */
+static int st_split(struct stress *s, unsigned int *rnd)
+{
+	void *p = page(s->vm, ST_CPU0 + st_rand(rnd) % ST_CPU);
+
+	return mprotect(p, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC) ||
+	       mprotect(p, PAGE, PROT_READ | PROT_WRITE) ? -1 : 0;
+}
+
+static int st_clear_refs(struct stress *s, unsigned int *rnd)
+{
+	(void)s;
+	(void)rnd;
+	return write_file("/proc/self/clear_refs", "4");
+}
+
+/*
+ * The guest's pages write-protected for 1 ms; the handler lets each fault
+ * go.  Not the devices': a device fault cannot wait for the handler
+ * (hmm_range_fault() does not allow a retry), and handle_userfault() then
+ * fails it, with a stack dump under DEBUG_VM.
+ */
+static int st_uffd_wp(struct stress *s, unsigned int *rnd)
+{
+	struct uffdio_writeprotect wp = {
+		.range = { .start = (unsigned long)s->vm->data, .len = ST_GUEST * PAGE },
+		.mode = UFFDIO_WRITEPROTECT_MODE_WP,
+	};
+	int r = ioctl(uffd, UFFDIO_WRITEPROTECT, &wp);
+
+	(void)rnd;
+	st_nap(s, 1000);
+	wp.mode = 0;
+	if (ioctl(uffd, UFFDIO_WRITEPROTECT, &wp))
+		st_fail(s, "UFFDIO_WRITEPROTECT (off): %s", strerror(errno));
+	return r;
+}
+
+/* 16 random pages to random nodes. */
+static int st_move(struct stress *s, unsigned int *rnd)
+{
+	int nodes[16], status[16], i;
+	void *pages[16];
+
+	for (i = 0; i < 16; i++) {
+		pages[i] = page(s->vm, st_rand(rnd) % NPAGES);
+		nodes[i] = st_rand(rnd) & 1;
+	}
+	/* A positive return counts pages left where they were (busy): not a refusal */
+	return syscall(__NR_move_pages, 0, 16, pages, nodes, status, 1 << 1 /* MPOL_MF_MOVE */) <
+	       0 ? -1 : 0;
+}
+
+/* The CPU writer's 2 MiB block (the other one is registered for uffd-wp). */
+static int st_collapse(struct stress *s, unsigned int *rnd)
+{
+	(void)rnd;
+	if (madvise(page(s->vm, ST_CPU0), HPAGE, MADV_COLLAPSE))
+		return -1;
+	s->collapsed++;
+	return 0;
+}
+
+/* Slot 1 mergeable for 500 ms (ksmd scans it every 10 ms), then unmerged. */
+static int st_ksm(struct stress *s, unsigned int *rnd)
+{
+	char buf[32];
+	long n;
+	int r;
+
+	(void)rnd;
+	r = madvise(s->vm->data, DATA_SIZE, MADV_MERGEABLE);
+	st_nap(s, 500000);
+	n = read_file("/proc/self/ksm_merging_pages", buf, sizeof(buf)) ? 0 : atol(buf);
+	if (n > s->ksm_seen)
+		s->ksm_seen = n;
+	return madvise(s->vm->data, DATA_SIZE, MADV_UNMERGEABLE) || r ? -1 : 0;
+}
+
+/* A child keeps a copy of slot 1's first words from just after the fork, and compares. */
+static int st_fork(struct stress *s, unsigned int *rnd)
+{
+	static __u32 copy[NPAGES];
+	int status, i;
+	pid_t pid;
+
+	(void)rnd;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {	/* exits 1 + the owner of the first page that changed */
+		for (i = 0; i < NPAGES; i++)
+			copy[i] = *page(s->vm, i);
+		usleep(20000);
+		for (i = 0; i < NPAGES; i++)
+			if (*page(s->vm, i) != copy[i])
+				_exit(1 + (i >= ST_GUEST) + (i >= ST_CPU0));
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		s->fork_bad++;
+		if (!s->fork_what[0])
+			snprintf(s->fork_what, sizeof(s->fork_what), "%s",
+				 !WIFEXITED(status) ? "killed by a signal" :
+				 WEXITSTATUS(status) == 1 ? "a guest page changed" :
+				 WEXITSTATUS(status) == 2 ? "a device page changed" :
+				 "a CPU page changed");
+	}
+	return 0;
+}
+
+/* The guard page after slot 1 mapped, touched, and back to PROT_NONE. */
+static int st_remap(struct stress *s, unsigned int *rnd)
+{
+	unsigned char *g = s->vm->data + DATA_SIZE;
+
+	(void)rnd;
+	if (mmap(g, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		 -1, 0) == MAP_FAILED)
+		return -1;
+	g[0] = 1;
+	if (munmap(g, PAGE) ||
+	    mmap(g, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+		 -1, 0) == MAP_FAILED)
+		st_fail(s, "restoring the guard page: %s", strerror(errno));
+	return 0;
+}
+
+/* NUMA hinting on for 50 ms: the scanner makes slot 1's ptes PROT_NONE */
+static int st_numa(struct stress *s, unsigned int *rnd)
+{
+	int r = write_file(NUMA_BALANCING, "1");
+
+	(void)rnd;
+	st_nap(s, 50000);
+	if (write_file(NUMA_BALANCING, "0"))
+		st_fail(s, "writing 0 to " NUMA_BALANCING);
+	return r;
+}
+
+static struct st_mutator st_mutators[] = {
+	{ .name = "mprotect", .step = st_mprotect, .nap_us = 50000 },
+	{ .name = "split", .step = st_split, .nap_us = 20000 },
+	{ .name = "clear_refs", .step = st_clear_refs, .nap_us = 100000 },
+	{ .name = "uffd_wp", .step = st_uffd_wp, .nap_us = 40000 },
+	{ .name = "move_pages", .step = st_move, .nap_us = 10000 },
+	{ .name = "collapse", .step = st_collapse, .nap_us = 50000 },
+	[ST_KSM] = { .name = "ksm", .step = st_ksm, .nap_us = 0 },
+	{ .name = "fork", .step = st_fork, .nap_us = 100000 },
+	{ .name = "munmap_remap", .step = st_remap, .nap_us = 5000 },
+	{ .name = "numa_hinting", .step = st_numa, .nap_us = 10000 },
+};
+#define ST_MUT_N	((int)(sizeof(st_mutators) / sizeof(st_mutators[0])))
+
+/*
+ * Phases of ST_PHASE_MS: every mutator runs in the even ones, and only one
+ * starts steps in the odd ones, so that each kind of invalidation is also
+ * the last one before an access (a device write onto pages KSM just
+ * merged, say), not only one among many.  Not strictly alone: a step under
+ * way ends in the next phase, ksmd merges as long as slot 1 is mergeable,
+ * and NUMA hinting's PROT_NONE entries stay until they fault.  KSM has
+ * every other odd phase: it acts the slowest, on pages that stayed the
+ * same from one scan to the next, and so needs time alone most.  The
+ * others have the rest, in turn (a round of them takes 12 s).
+ */
+#define ST_PHASE_MS	300
+
+static void *st_phases(void *arg)
+{
+	struct stress *s = arg;
+	int phase = 0;
+
+	while (!st_stopped(s)) {
+		st_nap(s, ST_PHASE_MS * 1000);
+		phase++;
+		__atomic_store_n(&s->solo, phase % 2 == 0 ? -1 : phase % 4 == 1 ? ST_KSM :
+				 phase / 4 % ST_MUT_N, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void *st_mutate(void *arg)
+{
+	struct st_mutator *m = arg;
+	int me = m - st_mutators, solo;
+	unsigned int rnd = me + 1;
+
+	while (!st_stopped(&st)) {
+		solo = __atomic_load_n(&st.solo, __ATOMIC_ACQUIRE);
+		if (solo >= 0 && solo != me) {
+			st_nap(&st, 2000);
+			continue;
+		}
+		if (m->step(&st, &rnd))
+			m->refused++;
+		m->ops++;
+		st_nap(&st, m->nap_us);
+	}
+	return NULL;
+}
+
+/*
+ * Guest runs over its pages in turn, each of a random length up to ST_RUN
+ * (so that the runs' bounds move from one sweep to the next), each resumed
+ * after EFAULT, for @seconds and until it has written each of its pages,
+ * but not @seconds + RUN_TIMEOUT.  After each, its pages must hold what it
+ * wrote last (the first word of each page).
+ */
+static void st_guest(struct stress *s, int seconds)
+{
+	__u32 gen = 0, v, w, want[ST_GUEST];
+	unsigned int rnd = 99;
+	struct timespec t0, t;
+	struct kvm_regs regs;
+	char done[ST_GUEST] = { 0 };
+	int a = 0, n = 0, i, ksm;
+	long faults;
+
+	for (i = 0; i < ST_GUEST; i++)
+		want[i] = *page(s->vm, i);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		a = (a + n) % ST_GUEST;
+		n = 1 + st_rand(&rnd) % ST_RUN;
+		if (n > ST_GUEST - a)
+			n = ST_GUEST - a;
+		v = 0x47000000 | (++gen & 0xffffff);
+		regs = (struct kvm_regs) {
+			.rip = W_GPA, .rsi = DATA_GPA + a * PAGE, .rbx = PAGE, .rcx = n,
+			.rax = v, .rflags = 0x2,
+		};
+		ksm = st_is_ksm(s, a);
+		if (ksm)	/* that page alone: its faults are the page's */
+			regs.rcx = n = 1;
+		faults = stat_read(s->vm->vcpu_stats, s->vm->pf_taken);
+		for (i = 0; run_guest(s->vm, "stress", &regs, 1); i++) {
+			if (i == RUN_TIMEOUT * 1000) {	/* EFAULT for RUN_TIMEOUT s */
+				st_fail(s, "guest: KVM_RUN failed with EFAULT for %d s at page %d",
+					RUN_TIMEOUT, a);
+				break;
+			}
+			s->guest_efaults++;
+			if (ioctl(s->vm->vcpu, KVM_GET_REGS, &regs))
+				setup_fail("stress", "KVM_GET_REGS");
+			usleep(1000);
+		}
+		if (ksm && stat_read(s->vm->vcpu_stats, s->vm->pf_taken) == (__u64)faults)
+			st_fail(s, "guest: wrote onto KSM page %d without a fault", a);
+		s->guest_runs++;
+		s->guest_written += n;
+		s->guest_ksm += ksm;
+		for (i = a; i < a + n; i++) {
+			want[i] = v;
+			s->guest_pages += !done[i];
+			done[i] = 1;
+		}
+		for (i = 0; i < ST_GUEST; i++) {
+			w = *page(s->vm, i);
+			if (w != want[i]) {
+				st_fail(s, "guest: page %d holds %#x, not %#x", i, w, want[i]);
+				break;
+			}
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		s->seconds = t.tv_sec - t0.tv_sec + (t.tv_nsec - t0.tv_nsec) / 1e9;
+	} while (!st_stopped(s) && (s->seconds < seconds ||
+				    (s->guest_pages < ST_GUEST && s->seconds < seconds + RUN_TIMEOUT)));
+	__atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
+}
+
+/* numa_pte_updates and numa_hint_faults of /proc/vmstat, added; -1 without them */
+static long numa_hints(void)
+{
+	FILE *f = fopen("/proc/vmstat", "re");
+	long n = 0, v;
+	int found = 0;
+	char name[64];
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", name, &v) == 2)
+		if (!strcmp(name, "numa_pte_updates") || !strcmp(name, "numa_hint_faults")) {
+			n += v;
+			found++;
+		}
+	fclose(f);
+	return found == 2 ? n : -1;
+}
+
+/* Checks: setup 1, --mmu 1, data 1, fork 1, accessors 1, mutators 1, what happened 1. */
+static int stress_mode(const char *want_mmu, int seconds)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_PAGEFAULT_FLAG_WP };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_WP };
+	static const char *const want[3] = { "1", "4096", "10" };	/* all of slot 1 a scan */
+	struct stress *s = &st;
+	long hints, accesses;
+	char path[64];
+	struct vm vm;
+	int i, j;
+
+	_Static_assert(ST_DEV_N + 3 + ST_MUT_N <= sizeof(st_threads) / sizeof(st_threads[0]),
+		       "st_threads[] too small");
+	printf("1..%d\n", 6 + !!want_mmu);
+	vm_create_checked(&vm, want_mmu);
+	s->vm = &vm;
+	if (access("/sys/devices/system/node/node1", F_OK))
+		setup_fail("stress", "needs two NUMA nodes (numa=fake=2)");
+	for (i = 0; i <= ST_DEV_N; i++) {
+		s->hfd[i] = open("/dev/hmm_dmirror0", O_RDWR | O_CLOEXEC);
+		if (s->hfd[i] < 0)
+			setup_fail("stress", "open /dev/hmm_dmirror0");
+	}
+	if (madvise(vm.data, DATA_SIZE, MADV_HUGEPAGE))
+		setup_fail("stress", "MADV_HUGEPAGE");
+	/* Generation 0: the guest's first words, and the devices' and the CPU's pages */
+	for (i = 0; i < ST_GUEST; i++)
+		*page(&vm, i) = 0x47000000;
+	for (; i < NPAGES; i++)
+		for (j = 0; j < (int)(PAGE / 4); j++)
+			page(&vm, i)[j] = i < ST_CPU0 ? 0xd0000000 | (i - ST_GUEST) / ST_DEV << 24 :
+					  0xc0000000;
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	reg.range = (struct uffdio_range) { .start = (unsigned long)vm.data, .len = ST_GUEST * PAGE };
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) || ioctl(uffd, UFFDIO_REGISTER, &reg))
+		setup_fail("stress", "userfaultfd write-protect on the guest's pages");
+	for (i = 2; i >= 0; i--) {	/* run=1 last */
+		snprintf(path, sizeof(path), KSM "%s", ksm_knobs[i]);
+		if (read_file(path, ksm_saved[i], sizeof(ksm_saved[i])) || write_file(path, want[i]))
+			setup_fail("stress", "KSM knobs");
+	}
+	/* NUMA hinting, when the mutator turns it on, scans every 10 ms (cleanup() restores) */
+	if (read_file(NUMA_DEBUG "scan_delay_ms", numa_scan_saved[0], sizeof(numa_scan_saved[0])) ||
+	    read_file(NUMA_DEBUG "scan_period_min_ms", numa_scan_saved[1],
+		      sizeof(numa_scan_saved[1])) ||
+	    write_file(NUMA_DEBUG "scan_delay_ms", "10") ||
+	    write_file(NUMA_DEBUG "scan_period_min_ms", "10"))
+		setup_fail("stress", "NUMA balancing's debugfs scan knobs");
+	hints = numa_hints();
+
+	thread_start("stress", &st_handler, uffd_handler, &s->u);
+	st_handler_on = 1;
+	for (i = 0; i < ST_DEV_N; i++)
+		thread_start("stress", &st_threads[st_nthreads++], st_dev_writer, s);
+	thread_start("stress", &st_threads[st_nthreads++], st_cpu_writer, s);
+	thread_start("stress", &st_threads[st_nthreads++], st_dev_reader, s);
+	s->solo = -1;
+	thread_start("stress", &st_threads[st_nthreads++], st_phases, s);
+	for (i = 0; i < ST_MUT_N; i++)
+		thread_start("stress", &st_threads[st_nthreads++], st_mutate, &st_mutators[i]);
+	st_guest(s, seconds);
+	stress_stop();
+	hints = numa_hints() - hints;
+	ksm_restore();
+	write_file(NUMA_BALANCING, "0");
+
+	for (i = 0; i < ST_MUT_N; i++)
+		printf("# stress,%s,%ld,%.1f/s,%ld refused\n", st_mutators[i].name,
+		       st_mutators[i].ops, st_mutators[i].ops / s->seconds,
+		       st_mutators[i].refused);
+	accesses = s->guest_written + s->dev_pages[0] + s->dev_pages[1] + s->dev_reads * ST_CPU +
+		   s->cpu_gens * ST_CPU;
+	printf("# stress,accesses,guest %ld runs %ld pages (%ld EFAULT),"
+	       "device writes %ld+%ld runs %ld+%ld pages (%ld+%ld refused),"
+	       "device reads %ld pages (%ld refused),cpu %ld pages,%.0f page accesses/s in %.1f s\n",
+	       s->guest_runs, s->guest_written, s->guest_efaults, s->dev_writes[0],
+	       s->dev_writes[1], s->dev_pages[0], s->dev_pages[1], s->dev_refused[0],
+	       s->dev_refused[1], s->dev_reads * ST_CPU, s->dev_read_refused,
+	       s->cpu_gens * ST_CPU, accesses / s->seconds, s->seconds);
+	printf("# stress,seen,ksm merging pages %ld,runs that began on a KSM page: guest %ld "
+	       "device %ld+%ld,collapses %ld,uffd-wp faults %ld,numa hinting ptes and faults %ld\n",
+	       s->ksm_seen, s->guest_ksm, s->dev_ksm[0], s->dev_ksm[1],
+	       s->collapsed, s->u.wp_faults, hints);
+	check(!s->bad[0], "stress",
+	      "every write landed where its writer wrote it, faulting onto KSM pages; every read current",
+	      "%s", s->bad);
+	check(!s->fork_bad, "stress", "forked children's pages never changed",
+	      "%ld children saw a page change; the first: %s", s->fork_bad, s->fork_what);
+	check(s->guest_pages == ST_GUEST && s->dev_writes[0] > 1 && s->dev_writes[1] > 1 &&
+	      s->dev_reads > 1 && s->cpu_gens > 1, "stress", "every accessor ran (the guest on each of its pages)",
+	      "see the accesses above");
+	for (i = 0; i < ST_MUT_N && st_mutators[i].ops > st_mutators[i].refused; i++)
+		;
+	check(i == ST_MUT_N && !s->u.err, "stress", "every mutator changed the mappings",
+	      "%s: %ld ops, %ld refused; uffd handler error %s",
+	      i < ST_MUT_N ? st_mutators[i].name : "-", i < ST_MUT_N ? st_mutators[i].ops : 0,
+	      i < ST_MUT_N ? st_mutators[i].refused : 0, s->u.err ? strerror(s->u.err) : "none");
+	check(s->collapsed > 0 && s->u.wp_faults > 0 && s->ksm_seen > 0 && hints > 0 &&
+	      s->guest_ksm + s->dev_ksm[0] + s->dev_ksm[1] > 0 &&
+	      s->dev_refused[0] + s->dev_refused[1] > 0,
+	      "stress", "collapses, KSM merges and writes onto them, uffd-wp faults, "
+	      "NUMA hints and refused writes happened", "see the counts above");
+	for (i = 0; i <= ST_DEV_N; i++)
+		close(s->hfd[i]);
+	close(uffd);
+	uffd = -1;
+	vm_destroy(&vm);
+	return nfail ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *want_mmu = NULL;
-	int i, inflight_mode = 0, isolation_mode = 0;
+	int i, inflight_mode = 0, isolation_mode = 0, stress_seconds = 0;
+	char *end;
 	struct vm vm;
 
 	for (i = 1; i < argc; i++) {
@@ -1579,6 +2298,13 @@ int main(int argc, char **argv)
 			expect_keep = 1;
 		} else if (!strcmp(argv[i], "--isolation")) {
 			isolation_mode = 1;
+		} else if (!strncmp(argv[i], "--stress=", 9)) {
+			stress_seconds = strtol(argv[i] + 9, &end, 10);
+			/* 3 s at least: the time for every mutator to act (the last check) */
+			if (*end || stress_seconds < 3 || stress_seconds > 3600) {
+				fprintf(stderr, "%s: --stress=SECONDS takes 3 to 3600\n", argv[0]);
+				return 2;
+			}
 		} else if (!strcmp(argv[i], "--inflight")) {
 			inflight_mode = 1;
 		} else if (!strcmp(argv[i], "--expect-tracked")) {
@@ -1586,7 +2312,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--mmu=tdp") || !strcmp(argv[i], "--mmu=shadow")) {
 			want_mmu = argv[i] + 6;
 		} else {
-			fprintf(stderr, "usage: %s [--mmu=tdp|shadow] [--expect-keep | --inflight [--expect-tracked] | --isolation]\n",
+			fprintf(stderr, "usage: %s [--mmu=tdp|shadow] [--expect-keep | --inflight [--expect-tracked] | --isolation | --stress=SECONDS]\n",
 				argv[0]);
 			return 2;
 		}
@@ -1599,7 +2325,7 @@ int main(int argc, char **argv)
 		printf("1..1\nok 1 kvm-mmu-notifier # SKIP no /dev/kvm\n");
 		return 0;
 	}
-	if (inflight_mode || isolation_mode) {
+	if (inflight_mode || isolation_mode || stress_seconds) {
 		if (kvm_fd < 0)
 			setup_fail(NULL, "open /dev/kvm");
 		mmu = running_mmu();
@@ -1607,6 +2333,8 @@ int main(int argc, char **argv)
 		if (!read_file(NUMA_BALANCING, numa_saved, sizeof(numa_saved)) &&
 		    write_file(NUMA_BALANCING, "0"))
 			setup_fail(NULL, "writing 0 to " NUMA_BALANCING);
+		if (stress_seconds)
+			return stress_mode(want_mmu, stress_seconds);
 		return inflight_mode ? inflight(want_mmu) : isolation(want_mmu);
 	}
 	/*
