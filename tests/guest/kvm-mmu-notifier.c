@@ -1937,13 +1937,34 @@ static int st_move(struct stress *s, unsigned int *rnd)
 	       0 ? -1 : 0;
 }
 
-/* The CPU writer's 2 MiB block (the other one is registered for uffd-wp). */
+/* The pfn page @i of slot 1 maps now, or 0 (pagemap). */
+static __u64 st_pfn(struct stress *s, int i)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	__u64 e = 0;
+
+	if (fd >= 0 && pread(fd, &e, 8, (unsigned long)page(s->vm, i) / PAGE * 8) != 8)
+		e = 0;
+	if (fd >= 0)
+		close(fd);
+	return PM_PRESENT(e) ? PM_PFN(e) : 0;
+}
+
+/*
+ * The CPU writer's 2 MiB block (the other one is registered for uffd-wp).
+ * A collapse copies into a new huge page; MADV_COLLAPSE of a block mapped
+ * huge already does nothing and returns 0: counted only with a new pfn.
+ */
 static int st_collapse(struct stress *s, unsigned int *rnd)
 {
+	__u64 pfn = st_pfn(s, ST_CPU0), after;
+
 	(void)rnd;
 	if (madvise(page(s->vm, ST_CPU0), HPAGE, MADV_COLLAPSE))
 		return -1;
-	s->collapsed++;
+	after = st_pfn(s, ST_CPU0);
+	if (after != pfn && !(after % (HPAGE / PAGE)))	/* new, and a huge page's first */
+		s->collapsed++;
 	return 0;
 }
 
@@ -2098,7 +2119,7 @@ static void st_guest(struct stress *s, int seconds)
 {
 	__u32 gen = 0, v, w, want[ST_GUEST];
 	unsigned int rnd = 99;
-	struct timespec t0, t;
+	struct timespec t0, t1, t;
 	struct kvm_regs regs;
 	char done[ST_GUEST] = { 0 };
 	int a = 0, n = 0, i, ksm;
@@ -2121,8 +2142,10 @@ static void st_guest(struct stress *s, int seconds)
 		if (ksm)	/* that page alone: its faults are the page's */
 			regs.rcx = n = 1;
 		faults = stat_read(s->vm->vcpu_stats, s->vm->pf_taken);
-		for (i = 0; run_guest(s->vm, "stress", &regs, 1); i++) {
-			if (i == RUN_TIMEOUT * 1000) {	/* EFAULT for RUN_TIMEOUT s */
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		while (run_guest(s->vm, "stress", &regs, 1)) {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			if (t.tv_sec - t1.tv_sec >= RUN_TIMEOUT) {
 				st_fail(s, "guest: KVM_RUN failed with EFAULT for %d s at page %d",
 					RUN_TIMEOUT, a);
 				break;
@@ -2132,6 +2155,8 @@ static void st_guest(struct stress *s, int seconds)
 				setup_fail("stress", "KVM_GET_REGS");
 			usleep(1000);
 		}
+		if (st_stopped(s) && s->failed)
+			break;
 		if (ksm && stat_read(s->vm->vcpu_stats, s->vm->pf_taken) == (__u64)faults)
 			st_fail(s, "guest: wrote onto KSM page %d without a fault", a);
 		s->guest_runs++;
@@ -2228,14 +2253,18 @@ static int stress_mode(const char *want_mmu, int seconds)
 
 	thread_start("stress", &st_handler, uffd_handler, &s->u);
 	st_handler_on = 1;
-	for (i = 0; i < ST_DEV_N; i++)
-		thread_start("stress", &st_threads[st_nthreads++], st_dev_writer, s);
-	thread_start("stress", &st_threads[st_nthreads++], st_cpu_writer, s);
-	thread_start("stress", &st_threads[st_nthreads++], st_dev_reader, s);
+	/* Each counted once started: stress_stop() joins those */
+	for (i = 0; i < ST_DEV_N; i++, st_nthreads++)
+		thread_start("stress", &st_threads[st_nthreads], st_dev_writer, s);
+	thread_start("stress", &st_threads[st_nthreads], st_cpu_writer, s);
+	st_nthreads++;
+	thread_start("stress", &st_threads[st_nthreads], st_dev_reader, s);
+	st_nthreads++;
 	s->solo = -1;
-	thread_start("stress", &st_threads[st_nthreads++], st_phases, s);
-	for (i = 0; i < ST_MUT_N; i++)
-		thread_start("stress", &st_threads[st_nthreads++], st_mutate, &st_mutators[i]);
+	thread_start("stress", &st_threads[st_nthreads], st_phases, s);
+	st_nthreads++;
+	for (i = 0; i < ST_MUT_N; i++, st_nthreads++)
+		thread_start("stress", &st_threads[st_nthreads], st_mutate, &st_mutators[i]);
 	st_guest(s, seconds);
 	stress_stop();
 	hints = numa_hints() - hints;
@@ -2289,7 +2318,8 @@ static int stress_mode(const char *want_mmu, int seconds)
 int main(int argc, char **argv)
 {
 	const char *want_mmu = NULL;
-	int i, inflight_mode = 0, isolation_mode = 0, stress_seconds = 0;
+	int i, inflight_mode = 0, isolation_mode = 0;
+	long stress_seconds = 0;
 	char *end;
 	struct vm vm;
 
