@@ -1439,13 +1439,23 @@ static int inflight(const char *want_mmu)
 static __u64 pm_before[NPAGES], pm_after[NPAGES];
 
 /* The pagemap entries of slot 1's pages into @pm. */
+/* Slot 1's pagemap entries into @pm: 0, or -1 (any thread may call it). */
+static int pagemap_get(const struct vm *vm, __u64 *pm)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC), r = -1;
+
+	if (fd >= 0) {
+		if (pread(fd, pm, NPAGES * 8, (unsigned long)vm->data / PAGE * 8) == NPAGES * 8)
+			r = 0;
+		close(fd);
+	}
+	return r;
+}
+
 static void pagemap_read(const struct vm *vm, const char *op, __u64 *pm)
 {
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || pread(fd, pm, NPAGES * 8, (unsigned long)vm->data / PAGE * 8) != NPAGES * 8)
+	if (pagemap_get(vm, pm))
 		setup_fail(op, "reading /proc/self/pagemap");
-	close(fd);
 }
 
 /* Pages [first, first + n) present, with a pfn other than before. */
@@ -1711,16 +1721,12 @@ static int st_dev(int fd, unsigned long req, struct stress *s, int first, int n,
  */
 static int st_is_ksm(struct stress *s, int i)
 {
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC), j, ksm = 0;
 	__u64 pm[NPAGES];
+	int j, ksm = 0;
 
-	if (fd < 0)
-		return 0;
-	if (pread(fd, pm, sizeof(pm), (unsigned long)s->vm->data / PAGE * 8) == sizeof(pm) &&
-	    PM_PRESENT(pm[i]) && PM_PFN(pm[i]))
+	if (!pagemap_get(s->vm, pm) && PM_PRESENT(pm[i]) && PM_PFN(pm[i]))
 		for (j = 0; j < NPAGES && !ksm; j++)
 			ksm = j != i && PM_PRESENT(pm[j]) && PM_PFN(pm[j]) == PM_PFN(pm[i]);
-	close(fd);
 	return ksm;
 }
 
@@ -1940,14 +1946,9 @@ static int st_move(struct stress *s, unsigned int *rnd)
 /* The pfn page @i of slot 1 maps now, or 0 (pagemap). */
 static __u64 st_pfn(struct stress *s, int i)
 {
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	__u64 e = 0;
+	__u64 pm[NPAGES];
 
-	if (fd >= 0 && pread(fd, &e, 8, (unsigned long)page(s->vm, i) / PAGE * 8) != 8)
-		e = 0;
-	if (fd >= 0)
-		close(fd);
-	return PM_PRESENT(e) ? PM_PFN(e) : 0;
+	return !pagemap_get(s->vm, pm) && PM_PRESENT(pm[i]) ? PM_PFN(pm[i]) : 0;
 }
 
 /*
