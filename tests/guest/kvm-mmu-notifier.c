@@ -52,6 +52,11 @@
  * driver) against threads that change slot 1's mappings in every way the
  * series names; the guest's and the devices' accesses check their data
  * (see the comment before struct stress).
+ *
+ * --oom: the memory cgroup's OOM killer kills a process with a nested
+ * guest and a device mirror, and the OOM reaper unmaps its memory while a
+ * held device fault keeps its mm; the reaper's invalidations must reach
+ * KVM as not blockable, and the memory must come back (see oom_mode()).
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
@@ -68,7 +73,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -159,6 +168,7 @@ struct op {
 };
 
 static int kvm_fd = -1, ntest, nfail, expect_keep, tracing, tdp_mmu, uffd = -1;
+static pid_t main_pid;		/* the test's process: its children leave the machine alone */
 static int tracing_ctx;	/* the mmu_notifier tracepoint (not on v6.12) */
 static const char *mmu = "unknown";
 static const char *const ksm_knobs[3] = { "run", "pages_to_scan", "sleep_millisecs" };
@@ -401,6 +411,8 @@ static void ksm_restore(void)
 /* Leave the machine as found: tracefs events off, KSM knobs back. */
 static void cleanup(void)
 {
+	if (getpid() != main_pid)
+		return;
 	stress_stop();
 	ksm_restore();
 	if (numa_saved[0])
@@ -2299,10 +2311,12 @@ static int stress_mode(const char *want_mmu, int seconds)
 	      "see the accesses above");
 	for (i = 0; i < ST_MUT_N && st_mutators[i].ops > st_mutators[i].refused; i++)
 		;
-	check(i == ST_MUT_N && !s->u.err, "stress", "every mutator changed the mappings",
-	      "%s: %ld ops, %ld refused; uffd handler error %s",
+	check(i == ST_MUT_N && !s->u.err && !s->u.other, "stress",
+	      "every mutator changed the mappings; the uffd handler got only WP faults",
+	      "%s: %ld ops, %ld refused; uffd handler error %s, %ld other messages",
 	      i < ST_MUT_N ? st_mutators[i].name : "-", i < ST_MUT_N ? st_mutators[i].ops : 0,
-	      i < ST_MUT_N ? st_mutators[i].refused : 0, s->u.err ? strerror(s->u.err) : "none");
+	      i < ST_MUT_N ? st_mutators[i].refused : 0, s->u.err ? strerror(s->u.err) : "none",
+	      s->u.other);
 	check(s->collapsed > 0 && s->u.wp_faults > 0 && s->ksm_seen > 0 && hints > 0 &&
 	      s->guest_ksm + s->dev_ksm[0] + s->dev_ksm[1] > 0 &&
 	      s->dev_refused[0] + s->dev_refused[1] > 0,
@@ -2316,10 +2330,510 @@ static int stress_mode(const char *want_mmu, int seconds)
 	return nfail ? 1 : 0;
 }
 
+/*
+ * --oom: a real OOM kill of a process with a nested guest and a device
+ * mirror (the HMM test driver), in a memory cgroup of OOM_MAX bytes, so
+ * that only the victim's memory runs out and filling it is quick.
+ *
+ * The OOM reaper unmaps a victim's memory OOM_REAPER_DELAY (2 s,
+ * mm/oom_kill.c:696) after the kill, unless the victim's exit has torn
+ * the mm down by then (exit_mmap() sets MMF_OOM_SKIP, mm/mmap.c:1953).  A
+ * device fault of the test driver holds mmget() on the mirror's mm
+ * (dmirror_fault(), lib/test_hmm.c:565); with HMM_HOLD_FAULTS it waits
+ * after hmm_range_fault(), with no mmap lock, until HMM_HOLD_RELEASE or
+ * 10 s (lib/test_hmm.c:2192).  So a child of the victim that reads a held
+ * window through a mirror of the victim's keeps the mm for the reaper.
+ * The test gets the victim's files (pidfd_getfd(); a mirror is bound to
+ * the mm of its open): the mirror of slot 1, the second mirror, which
+ * holds the fault and has no entries, and the VM's stats.  It sees that
+ * the fault is still held when the reaper is done, and then lets it go.  KVM stays subscribed until
+ * exit_mmap(): the vCPU's kvm_run mapping holds the vCPU file, and that
+ * the VM.
+ *
+ * The reaper sets MMF_UNSTABLE (mm/oom_kill.c:528) and tells the
+ * listeners MMU_NOTIFY_OOM, GONE, for each vma (mm/oom_kill.c:548), not
+ * blockable (mmu_notifier_invalidate_range_start_nonblock(),
+ * include/linux/mmu_notifier.h:880).  A later fault in the mm gets
+ * VM_FAULT_SIGBUS (check_stable_address_space(), include/linux/oom.h:93,
+ * from mm/memory.c:4784 for the private anonymous slot), which
+ * hmm_range_fault() returns as -EFAULT (mm/hmm.c:80).
+ */
+#define OOM_CG		"/tmp/cg"
+#define OOM_GROUP	OOM_CG "/kvm-oom"
+#define OOM_MAX		(64UL << 20)
+#define OOM_PREFILL	(32UL << 20)	/* before the hold: the kill follows it quickly */
+#define OOM_CHUNK	(4UL << 20)
+#define OOM_HOLD_PAGES	16
+#define OOM_SETUP_ERR	200		/* the victim's child: not a read's errno */
+
+static pid_t oom_victim_pid;
+static int oom_cg_mounted, oom_cg_had_memory;
+static int oom_fd = -1, oom_hold_fd = -1;	/* the victim's two mirrors */
+
+/*
+ * The kernel log (klogctl) into @buf, NUL-terminated; what follows the
+ * last @mark in it, or NULL.
+ */
+static char *oom_klog(char *buf, int size, const char *mark)
+{
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size - 1);
+	char *p, *last = NULL;
+
+	buf[n > 0 ? n : 0] = 0;
+	for (p = strstr(buf, mark); p; p = strstr(p + 1, mark))
+		last = p;
+	return last ? last + strlen(mark) : NULL;
+}
+
+static int oom_count(const char *s, const char *what)
+{
+	int n = 0;
+
+	for (s = strstr(s, what); s; s = strstr(s + 1, what))
+		n++;
+	return n;
+}
+
+static long oom_cg_read(const char *file)
+{
+	char path[96], buf[32];
+
+	snprintf(path, sizeof(path), OOM_GROUP "/%s", file);
+	return read_file(path, buf, sizeof(buf)) ? -1 : strtol(buf, NULL, 10);
+}
+
+/* A line of the cgroup's memory.stat (bytes), or -1. */
+static long oom_cg_stat(const char *name)
+{
+	FILE *f = fopen(OOM_GROUP "/memory.stat", "re");
+	char key[64];
+	long v, found = -1;
+
+	while (f && fscanf(f, "%63s %ld", key, &v) == 2)
+		if (!strcmp(key, name))
+			found = v;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* Leave nothing behind: the victim and its child, the cgroup, the mount. */
+static void oom_cleanup(void)
+{
+	int i;
+
+	if (!oom_cg_mounted || getpid() != main_pid)
+		return;
+	/* The victim's child waits in the held fault: let it go. */
+	if (oom_hold_fd >= 0)
+		ioctl(oom_hold_fd, HMM_HOLD_RELEASE);
+	write_file(OOM_GROUP "/cgroup.kill", "1");
+	while (waitpid(-1, NULL, 0) > 0)	/* the victim and its child, reparented here */
+		;
+	/* A killed task leaves its cgroup a moment after its parent reaps it. */
+	for (i = 0; i < 100 && rmdir(OOM_GROUP) && errno == EBUSY; i++)
+		usleep(20000);
+	if (!oom_cg_had_memory)
+		write_file(OOM_CG "/cgroup.subtree_control", "-memory");
+	umount(OOM_CG);
+	rmdir(OOM_CG);
+	oom_cg_mounted = 0;
+}
+
+/* What the victim tells the test when it is set up. */
+struct oom_ready {
+	unsigned long slot;	/* slot 1's address */
+	int fd;			/* the mirror of slot 1 (fds for pidfd_getfd()) */
+	int hold_fd;		/* the mirror of nothing, whose fault is held */
+	int stats_fd;		/* the VM's stats */
+};
+
+/* @n bytes of anonymous memory, written; not given to children. */
+static int oom_fill(unsigned long n)
+{
+	unsigned char *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED || madvise(p, n, MADV_DONTFORK))
+		return -1;
+	memset(p, 0x5a, n);
+	return 0;
+}
+
+/* Why the victim exited: its exit codes, below. */
+static const char *oom_victim_step(int code)
+{
+	static const char *const steps[] = {
+		[10] = "oom_score_adj or joining the cgroup",
+		[11] = "opening the device, the window, the buffer",
+		[12] = "fork", [13] = "the guest's pass", [14] = "the mirror's read",
+		[15] = "memory before the hold", [16] = "HMM_HOLD_ARM",
+		[17] = "HMM_HOLD_STATUS", [18] = "the fault was not held in 5 s",
+		[19] = "talking to the test", [30] = "mmap while filling",
+	};
+
+	return code >= 0 && code < (int)(sizeof(steps) / sizeof(steps[0])) && steps[code] ?
+	       steps[code] : "a setup step (see the victim's stderr)";
+}
+
+/*
+ * The victim, in the cgroup: a child that will hold a device fault of a
+ * second mirror, a VM whose guest has written slot 1, the first mirror's
+ * entries for slot 1, memory; then the hold, the slot's address and the
+ * fds to the test, and memory until the OOM killer's SIGKILL.  Its TAP
+ * output would be the test's: stdout goes to stderr.
+ */
+static void __attribute__((noreturn)) oom_victim(int to_test, int from_test)
+{
+	struct hmm_hold hold = { .npages = OOM_HOLD_PAGES, .flags = HMM_HOLD_FAULTS };
+	struct hmm_dmirror_cmd cmd = { .npages = OOM_HOLD_PAGES };
+	struct oom_ready ready;
+	unsigned char *h;
+	int go[2], i;
+	struct vm vm;
+	char c = 0;
+
+	dup2(2, 1);
+	if (write_file("/proc/self/oom_score_adj", "1000") ||
+	    write_file(OOM_GROUP "/cgroup.procs", "0"))
+		_exit(10);
+	hmm_fd = open("/dev/hmm_dmirror0", O_RDWR | O_CLOEXEC);
+	ready.hold_fd = open("/dev/hmm_dmirror0", O_RDWR | O_CLOEXEC);
+	h = mmap(NULL, OOM_HOLD_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	cmd.ptr = (unsigned long)malloc(OOM_HOLD_PAGES * PAGE);
+	if (hmm_fd < 0 || ready.hold_fd < 0 || h == MAP_FAILED || !cmd.ptr || pipe(go))
+		_exit(11);
+	/* First, so that it shares none of the memory below. */
+	i = fork();
+	if (i < 0)
+		_exit(12);
+	if (!i) {
+		/* Reads H through the victim's second mirror when told: held there. */
+		close(to_test);
+		close(from_test);
+		close(go[1]);
+		if (write_file("/proc/self/oom_score_adj", "-1000") ||
+		    read(go[0], &c, 1) != 1)
+			_exit(OOM_SETUP_ERR);
+		cmd.addr = (unsigned long)h;
+		/* 0, or the read's errno */
+		_exit(ioctl(ready.hold_fd, HMM_DMIRROR_READ, &cmd) ? errno : 0);
+	}
+	close(go[0]);
+	vm_create(&vm, PTE_RW);
+	if (pass(&vm, NULL, W_GPA, 1, next_val(), 0))	/* SPTEs over slot 1 */
+		_exit(13);
+	cmd.addr = (unsigned long)vm.data;
+	cmd.ptr = (unsigned long)malloc(DATA_SIZE);
+	cmd.npages = NPAGES;
+	if (!cmd.ptr || ioctl(hmm_fd, HMM_DMIRROR_READ, &cmd))	/* the mirror's entries */
+		_exit(14);
+	if (oom_fill(OOM_PREFILL))
+		_exit(15);
+	hold.addr = (unsigned long)h;
+	if (ioctl(ready.hold_fd, HMM_HOLD_ARM, &hold) || write(go[1], &c, 1) != 1)
+		_exit(16);
+	for (i = 0; i < 500 && !hold.holding; i++) {
+		usleep(10000);
+		if (ioctl(ready.hold_fd, HMM_HOLD_STATUS, &hold))
+			_exit(17);
+	}
+	if (!hold.holding)
+		_exit(18);
+	ready.slot = (unsigned long)vm.data;
+	ready.fd = hmm_fd;
+	ready.stats_fd = vm.vm_stats;
+	if (write(to_test, &ready, sizeof(ready)) != sizeof(ready) ||
+	    read(from_test, &c, 1) != 1)
+		_exit(19);
+	for (;;)
+		if (oom_fill(OOM_CHUNK))
+			_exit(30);
+}
+
+/* The pid of the OOM reaper's kthread, or -1. */
+static int oom_reaper_pid(void)
+{
+	char path[64], comm[32];
+	int pid;
+
+	for (pid = 2; pid < 1000; pid++) {
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		if (!read_file(path, comm, sizeof(comm)) && !strcmp(comm, "oom_reaper"))
+			return pid;
+	}
+	return -1;
+}
+
+/* The trace since trace_clear(): the filters let only the reaper's lines of slot 1 in. */
+struct oom_trace {
+	long mn, oom, blockable, kvm, kvm_free;
+	char first[1024];
+};
+
+static void oom_trace(struct oom_trace *t)
+{
+	FILE *f = fopen(TRACING "/trace", "re");
+	char line[1024];
+
+	memset(t, 0, sizeof(*t));
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strstr(line, "mmu_notifier_invalidate_range_start:")) {
+			t->mn++;
+			t->oom += !!strstr(line, " event=oom ");
+			t->blockable += !!strstr(line, "blockable");
+			if (!t->first[0])
+				snprintf(t->first, sizeof(t->first), "%s", line);
+		} else if (strstr(line, "kvm_unmap_hva_range:")) {
+			t->kvm++;
+			t->kvm_free += !!strstr(line, "action free");
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+static double oom_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec - t0->tv_sec + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * Checks: --mmu 1, setup 1, the kill 1, the reaper 1, its invalidations 2,
+ * the memory 1, the mirror 1, the end 1.
+ */
+static int oom_mode(const char *want_mmu)
+{
+	static char klog[1 << 20];
+	long peak, after_reap, pt_reap, anon_end = -1, pt_end = -1, mem_end = -1;
+	__u64 sptes_before = 0, sptes_after = 0;
+	int stats_fd = -1;
+	off_t sptes;
+	char c = 1, mark[64], want[96], filter[160], buf[64], *log, *reaped = NULL;
+	struct hmm_dmirror_counters mc = { 0 };
+	struct hmm_dmirror_cmd cmd = { 0 };
+	struct oom_ready ready = { 0 };
+	struct hmm_hold st = { 0 };
+	int to_test[2], from_test[2], status = 0, i, n, err, pidfd, reaper;
+	struct timespec t_hold, t_kill;
+	struct oom_trace tr;
+	pid_t victim;
+
+	printf("1..%d\n", 8 + !!want_mmu);
+	if (want_mmu)
+		check(!strcmp(mmu, want_mmu), NULL, want_mmu[0] == 't' ?
+		      "the MMU is TDP (--mmu=tdp)" : "the MMU is shadow paging (--mmu=shadow)",
+		      "the running MMU is %s", mmu);
+	atexit(oom_cleanup);
+	if (mkdir(OOM_CG, 0755) && errno != EEXIST)
+		setup_fail("oom", "mkdir " OOM_CG);
+	if (mount("none", OOM_CG, "cgroup2", 0, NULL))
+		setup_fail("oom", "mounting cgroup2 (CONFIG_MEMCG) on " OOM_CG);
+	oom_cg_mounted = 1;
+	oom_cg_had_memory = !read_file(OOM_CG "/cgroup.subtree_control", buf, sizeof(buf)) &&
+			    strstr(buf, "memory");
+	rmdir(OOM_GROUP);	/* an earlier run's */
+	snprintf(want, sizeof(want), "%lu", OOM_MAX);
+	if (write_file(OOM_CG "/cgroup.subtree_control", "+memory") ||
+	    mkdir(OOM_GROUP, 0755) || write_file(OOM_GROUP "/memory.max", want))
+		setup_fail("oom", "a memory cgroup of 64 MiB");
+	reaper = oom_reaper_pid();
+	if (reaper < 0) {
+		errno = ESRCH;
+		setup_fail("oom", "the oom_reaper kthread");
+	}
+	/* The victim's child is reparented here when the victim dies. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) ||
+	    write_file("/proc/self/oom_score_adj", "-1000") ||
+	    pipe2(to_test, O_CLOEXEC) || pipe2(from_test, O_CLOEXEC))
+		setup_fail("oom", "subreaper, oom_score_adj, pipes");
+	oom_victim_pid = fork();
+	if (oom_victim_pid < 0)
+		setup_fail("oom", "fork");
+	if (!oom_victim_pid) {
+		close(to_test[0]);
+		close(from_test[1]);
+		oom_victim(to_test[1], from_test[0]);
+	}
+	victim = oom_victim_pid;
+	close(to_test[1]);
+	close(from_test[0]);
+	pidfd = syscall(SYS_pidfd_open, victim, 0);
+	if (read(to_test[0], &ready, sizeof(ready)) == sizeof(ready) && pidfd >= 0) {
+		oom_fd = syscall(SYS_pidfd_getfd, pidfd, ready.fd, 0);
+		oom_hold_fd = syscall(SYS_pidfd_getfd, pidfd, ready.hold_fd, 0);
+		stats_fd = syscall(SYS_pidfd_getfd, pidfd, ready.stats_fd, 0);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	clock_gettime(CLOCK_MONOTONIC, &t_hold);	/* the hold began just before */
+	if (oom_fd < 0 || oom_hold_fd < 0 || stats_fd < 0 ||
+	    ioctl(oom_hold_fd, HMM_HOLD_STATUS, &st) || st.holding != 1 ||
+	    ioctl(oom_fd, HMM_DMIRROR_COUNTERS, &mc)) {	/* read and cleared */
+		if (waitpid(victim, &status, WNOHANG) == victim && WIFEXITED(status))
+			printf("# the victim exited with %d: %s\n", WEXITSTATUS(status),
+			       oom_victim_step(WEXITSTATUS(status)));
+		errno = EPROTO;
+		setup_fail("oom", "the victim's VM, mirror and held device fault");
+	}
+	sptes = stat_offset(stats_fd, "pages_4k");
+	sptes_before = stat_read(stats_fd, sptes);
+	check(1, "oom", "the victim's VM, mirror and held device fault are set up", NULL);
+	/* The reaper's invalidations of slot 1 and KVM's callbacks for them. */
+	snprintf(filter, sizeof(filter), "common_pid == %d && start < %#lx && end > %#lx",
+		 reaper, ready.slot + DATA_SIZE, ready.slot);
+	if (write_file(EV_MN "/filter", filter) || write_file(EV_MN "/enable", "1") ||
+	    write_file(EV_HVA "/filter", filter) || write_file(EV_HVA "/enable", "1"))
+		setup_fail("oom", "tracing the reaper's invalidations of slot 1");
+	tracing = 1;
+	trace_clear();
+	/* The kernel log is read from here on. */
+	snprintf(mark, sizeof(mark), "kvm-oom: victim %d fills the cgroup", victim);
+	if (write_file("/dev/kmsg", mark) || write(from_test[1], &c, 1) != 1)
+		setup_fail("oom", "marking the kernel log, telling the victim to go on");
+	for (i = 0; i < 600 && waitpid(victim, &status, WNOHANG) != victim; i++)
+		usleep(100000);
+	oom_victim_pid = i < 600 ? 0 : victim;
+	clock_gettime(CLOCK_MONOTONIC, &t_kill);
+	snprintf(want, sizeof(want), "Memory cgroup out of memory: Killed process %d ", victim);
+	for (i = 0, log = NULL; i < 50; i++) {
+		log = oom_klog(klog, sizeof(klog), mark);
+		if (log && strstr(log, want))
+			break;
+		usleep(100000);
+	}
+	check(!oom_victim_pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
+	      log && strstr(log, want) && oom_count(log, "invoked oom-killer") == 1 &&
+	      !strstr(log, "Out of memory:"), "oom",
+	      "the memory cgroup's OOM killer killed the victim, and nothing else",
+	      "status %#x after %.1f s; \"%s\" %sin the kernel log; %d OOM reports; %s",
+	      status, oom_since(&t_hold), want, log && strstr(log, want) ? "" : "not ",
+	      log ? oom_count(log, "invoked oom-killer") : 0,
+	      log && strstr(log, "Out of memory:") ? "a system-wide OOM" : "no system-wide OOM");
+	/* The reaper: 2 s after the kill; the victim's child holds the mm until released. */
+	snprintf(want, sizeof(want), "oom_reaper: reaped process %d ", victim);
+	for (i = 0; i < 300 && !reaped; i++) {
+		log = oom_klog(klog, sizeof(klog), mark);
+		reaped = log ? strstr(log, want) : NULL;
+		if (!reaped)
+			usleep(50000);
+	}
+	after_reap = oom_cg_read("memory.current");
+	peak = oom_cg_read("memory.peak");
+	pt_reap = oom_cg_stat("pagetables");
+	sptes_after = stat_read(stats_fd, sptes);
+	if (ioctl(oom_hold_fd, HMM_HOLD_STATUS, &st))	/* after them: the mm was there */
+		setup_fail("oom", "HMM_HOLD_STATUS");
+	if (reaped)
+		printf("# %.*s\n", (int)strcspn(reaped, "\n"), reaped);
+	check(reaped && st.holding == 1 && !st.timeouts && log &&
+	      !strstr(log, "unable to reap"), "oom",
+	      "the OOM reaper reaped the victim's mm while it was still held",
+	      "%s %.1f s after the kill, %.1f s after the hold began; device faults held now "
+	      "%llu, holds timed out %llu", reaped ? "reaped" : "not reaped",
+	      oom_since(&t_kill), oom_since(&t_hold), (unsigned long long)st.holding,
+	      (unsigned long long)st.timeouts);
+	oom_trace(&tr);
+	if (tr.first[0])
+		printf("# %s", tr.first);
+	printf("# oom,%s,invalidations %ld,event=oom %ld,blockable %ld,kvm callbacks %ld,action free %ld,"
+	       "4k sptes %llu before the kill and %llu after the reaper\n",
+	       mmu, tr.mn, tr.oom, tr.blockable, tr.kvm, tr.kvm_free,
+	       (unsigned long long)sptes_before, (unsigned long long)sptes_after);
+	check(tr.mn > 0 && tr.oom == tr.mn && !tr.blockable, "oom",
+	      "the reaper's invalidations of slot 1 say event=oom and are not blockable",
+	      "%ld invalidations, %ld event=oom, %ld blockable", tr.mn, tr.oom, tr.blockable);
+	/*
+	 * The guest wrote every page of slot 1: NPAGES 4k SPTEs (the slot
+	 * is MADV_NOHUGEPAGE), which the reaper's callback must zap; slot 0
+	 * is shared memory, which the reaper leaves.
+	 */
+	check(tr.kvm > 0 && tr.kvm_free == tr.kvm && sptes_before >= sptes_after + NPAGES,
+	      "oom", "KVM's callbacks ran in the reaper, with action free, and zapped slot 1's SPTEs",
+	      "%ld callbacks, %ld with action free; 4k SPTEs %llu, then %llu", tr.kvm,
+	      tr.kvm_free, (unsigned long long)sptes_before, (unsigned long long)sptes_after);
+	printf("# oom,%s,memory.peak %ld kB,memory.current after the reaper %ld kB,pagetables %ld kB\n",
+	       mmu, peak >> 10, after_reap >> 10, pt_reap >> 10);
+	check(peak >= (long)OOM_MAX - (4L << 20) && after_reap >= 0 &&
+	      after_reap <= peak - (long)OOM_PREFILL && pt_reap > 0 && st.holding == 1, "oom",
+	      "the reaper gave the victim's memory back before its mm was torn down",
+	      "memory.peak %ld, memory.current %ld, page tables %ld, device faults held %llu",
+	      peak, after_reap, pt_reap, (unsigned long long)st.holding);
+	/*
+	 * The mirror freed its entries of slot 1 when the reaper told it, and
+	 * a fault in the reaped mm fails, though the mm is still there: a
+	 * device read of slot 1 gets nothing.
+	 */
+	if (ioctl(oom_fd, HMM_DMIRROR_COUNTERS, &mc))
+		setup_fail("oom", "HMM_DMIRROR_COUNTERS");
+	cmd.addr = ready.slot;
+	cmd.ptr = (unsigned long)malloc(DATA_SIZE);
+	cmd.npages = NPAGES;
+	n = cmd.ptr ? ioctl(oom_fd, HMM_DMIRROR_READ, &cmd) : -1;
+	err = errno;
+	/* and of its last page alone: a read stops at the first page it faults */
+	cmd.addr = ready.slot + DATA_SIZE - PAGE;
+	cmd.npages = 1;
+	i = cmd.ptr ? ioctl(oom_fd, HMM_DMIRROR_READ, &cmd) : -1;
+	if (!i)
+		err = 0;
+	else if (errno != EFAULT)
+		err = errno;
+	if (ioctl(oom_hold_fd, HMM_HOLD_STATUS, &st))	/* the mm was there all along */
+		setup_fail("oom", "HMM_HOLD_STATUS");
+	printf("# oom,%s,mirror entries freed %llu,dropped %llu,kept %llu; device reads of slot 1 and of its last page after the reaper: %s\n",
+	       mmu, (unsigned long long)mc.freed, (unsigned long long)mc.dropped,
+	       (unsigned long long)mc.kept, n && i ? strerror(err) : "read");
+	check(mc.freed == NPAGES && !mc.dropped && n && i && err == EFAULT && st.holding == 1,
+	      "oom", "the mirror freed its entries of slot 1, and device reads of it then fail (EFAULT)",
+	      "device faults held %llu", (unsigned long long)st.holding);
+	free((void *)(unsigned long)cmd.ptr);
+	/*
+	 * Let the held fault go.  It ends with EBUSY: the reaper's
+	 * invalidation of the window moved the second mirror's sequence
+	 * (mmu_interval_read_retry()), though that mirror has no entries, and
+	 * the driver's retries time out after HMM_RANGE_DEFAULT_TIMEOUT (1 s,
+	 * lib/test_hmm.c:516); a 0 would be a fault that installed pages the
+	 * reaper freed.  Its mmput() then tears the mm down.
+	 */
+	if (ioctl(oom_hold_fd, HMM_HOLD_RELEASE))
+		setup_fail("oom", "HMM_HOLD_RELEASE");
+	for (i = 0; i < 300 && (n = waitpid(-1, &status, WNOHANG)) <= 0; i++)
+		usleep(50000);
+	/* The last references to the mirrors and the VM */
+	close(oom_fd);
+	close(oom_hold_fd);
+	close(stats_fd);
+	oom_fd = oom_hold_fd = -1;
+	/* memcg statistics are flushed lazily (up to 2 s) */
+	for (i = 0; i < 100; i++) {
+		pt_end = oom_cg_stat("pagetables");
+		anon_end = oom_cg_stat("anon");
+		mem_end = oom_cg_read("memory.current");
+		if (!pt_end && !anon_end && mem_end >= 0 && mem_end < (1L << 20))
+			break;
+		usleep(50000);
+	}
+	printf("# oom,%s,the held read: %s,at the end: pagetables %ld kB,anon %ld kB,memory.current %ld kB\n",
+	       mmu, n > 0 && WIFEXITED(status) ? (WEXITSTATUS(status) ?
+	       strerror(WEXITSTATUS(status)) : "read") : "did not exit", pt_end >> 10,
+	       anon_end >> 10, mem_end >> 10);
+	check(n > 0 && WIFEXITED(status) && WEXITSTATUS(status) == EBUSY && !pt_end && !anon_end &&
+	      mem_end >= 0 && mem_end < (1L << 20), "oom",
+	      "the held device read ends with EBUSY once let go, and the mm and the VM are freed",
+	      "the victim's child: status %#x; pagetables %ld, anon %ld, memory.current %ld",
+	      status, pt_end, anon_end, mem_end);
+	return nfail ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *want_mmu = NULL;
-	int i, inflight_mode = 0, isolation_mode = 0;
+	int i, inflight_mode = 0, isolation_mode = 0, oom = 0;
 	long stress_seconds = 0;
 	char *end;
 	struct vm vm;
@@ -2336,6 +2850,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "%s: --stress=SECONDS takes 3 to 3600\n", argv[0]);
 				return 2;
 			}
+		} else if (!strcmp(argv[i], "--oom")) {
+			oom = 1;
 		} else if (!strcmp(argv[i], "--inflight")) {
 			inflight_mode = 1;
 		} else if (!strcmp(argv[i], "--expect-tracked")) {
@@ -2343,11 +2859,12 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--mmu=tdp") || !strcmp(argv[i], "--mmu=shadow")) {
 			want_mmu = argv[i] + 6;
 		} else {
-			fprintf(stderr, "usage: %s [--mmu=tdp|shadow] [--expect-keep | --inflight [--expect-tracked] | --isolation | --stress=SECONDS]\n",
+			fprintf(stderr, "usage: %s [--mmu=tdp|shadow] [--expect-keep | --inflight [--expect-tracked] | --isolation | --stress=SECONDS | --oom]\n",
 				argv[0]);
 			return 2;
 		}
 	}
+	main_pid = getpid();
 	setvbuf(stdout, NULL, _IONBF, 0);
 	sigaction(SIGALRM, &(struct sigaction){ .sa_handler = watchdog }, NULL);
 	printf("TAP version 13\n");
@@ -2356,7 +2873,7 @@ int main(int argc, char **argv)
 		printf("1..1\nok 1 kvm-mmu-notifier # SKIP no /dev/kvm\n");
 		return 0;
 	}
-	if (inflight_mode || isolation_mode || stress_seconds) {
+	if (inflight_mode || isolation_mode || stress_seconds || oom) {
 		if (kvm_fd < 0)
 			setup_fail(NULL, "open /dev/kvm");
 		mmu = running_mmu();
@@ -2366,6 +2883,8 @@ int main(int argc, char **argv)
 			setup_fail(NULL, "writing 0 to " NUMA_BALANCING);
 		if (stress_seconds)
 			return stress_mode(want_mmu, stress_seconds);
+		if (oom)
+			return oom_mode(want_mmu);
 		return inflight_mode ? inflight(want_mmu) : isolation(want_mmu);
 	}
 	/*
