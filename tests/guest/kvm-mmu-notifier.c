@@ -751,6 +751,15 @@ static int pass(struct vm *vm, struct op *op, __u64 rip, int step, __u32 val, in
 	return run_pass(vm, op, &regs, may_fault);
 }
 
+/* Seconds since @t0 (CLOCK_MONOTONIC). */
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec - t0->tv_sec + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 static __u32 next_val(void)
 {
 	static __u32 seq;
@@ -2187,8 +2196,7 @@ static void st_guest(struct stress *s, int seconds)
 				break;
 			}
 		}
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		s->seconds = t.tv_sec - t0.tv_sec + (t.tv_nsec - t0.tv_nsec) / 1e9;
+		s->seconds = seconds_since(&t0);
 	} while (!st_stopped(s) && (s->seconds < seconds ||
 				    (s->guest_pages < ST_GUEST && s->seconds < seconds + RUN_TIMEOUT)));
 	__atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
@@ -2346,9 +2354,9 @@ static int stress_mode(const char *want_mmu, int seconds)
  * The test gets the victim's files (pidfd_getfd(); a mirror is bound to
  * the mm of its open): the mirror of slot 1, the second mirror, which
  * holds the fault and has no entries, and the VM's stats.  It sees that
- * the fault is still held when the reaper is done, and then lets it go.  KVM stays subscribed until
- * exit_mmap(): the vCPU's kvm_run mapping holds the vCPU file, and that
- * the VM.
+ * the fault is still held when the reaper is done, and then lets it go.
+ * KVM stays subscribed until exit_mmap(): the vCPU's kvm_run mapping
+ * holds the vCPU file, and that the VM.
  *
  * The reaper sets MMF_UNSTABLE (mm/oom_kill.c:528) and tells the
  * listeners MMU_NOTIFY_OOM, GONE, for each vma (mm/oom_kill.c:548), not
@@ -2594,14 +2602,6 @@ static void oom_trace(struct oom_trace *t)
 		fclose(f);
 }
 
-static double oom_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec - t0->tv_sec + (t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /*
  * Checks: --mmu 1, setup 1, the kill 1, the reaper 1, its invalidations 2,
  * the memory 1, the mirror 1, the end 1.
@@ -2711,7 +2711,7 @@ static int oom_mode(const char *want_mmu)
 	      !strstr(log, "Out of memory:"), "oom",
 	      "the memory cgroup's OOM killer killed the victim, and nothing else",
 	      "status %#x after %.1f s; \"%s\" %sin the kernel log; %d OOM reports; %s",
-	      status, oom_since(&t_hold), want, log && strstr(log, want) ? "" : "not ",
+	      status, seconds_since(&t_hold), want, log && strstr(log, want) ? "" : "not ",
 	      log ? oom_count(log, "invoked oom-killer") : 0,
 	      log && strstr(log, "Out of memory:") ? "a system-wide OOM" : "no system-wide OOM");
 	/* The reaper: 2 s after the kill; the victim's child holds the mm until released. */
@@ -2735,7 +2735,7 @@ static int oom_mode(const char *want_mmu)
 	      "the OOM reaper reaped the victim's mm while it was still held",
 	      "%s %.1f s after the kill, %.1f s after the hold began; device faults held now "
 	      "%llu, holds timed out %llu", reaped ? "reaped" : "not reaped",
-	      oom_since(&t_kill), oom_since(&t_hold), (unsigned long long)st.holding,
+	      seconds_since(&t_kill), seconds_since(&t_hold), (unsigned long long)st.holding,
 	      (unsigned long long)st.timeouts);
 	oom_trace(&tr);
 	if (tr.first[0])
